@@ -1,0 +1,33 @@
+using System.Net;
+using Diffusion.Display;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Diffusion.Course;
+
+/// <summary>Which TorchSharp and libtorch this process runs, on which device and with how many CPU threads.</summary>
+[TypeFormatterSource(typeof(HtmlViewFormatterSource))]
+public sealed record TorchRuntime(string TorchSharpVersion, string LibTorchVersion, string Device, bool CudaAvailable, int CpuThreads)
+    : IHtmlView
+{
+    /// <summary>CUDA if this build of TorchSharp and the machine have it, else the CPU. Pass the result on explicitly.</summary>
+    public static Device BestDevice() => cuda.is_available() ? CUDA : CPU;
+
+    public static TorchRuntime Describe(Device device) => new(
+        TorchSharpVersion: typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "?",
+        LibTorchVersion: __version__,
+        Device: device.ToString(),
+        CudaAvailable: cuda.is_available(),
+        CpuThreads: get_num_threads());
+
+    public string ToHtml()
+    {
+        (string, string)[] rows =
+        [
+            ("TorchSharp", TorchSharpVersion), ("libtorch", LibTorchVersion), ("device", Device),
+            ("CUDA available", CudaAvailable ? "yes" : "no"), ("CPU threads", CpuThreads.ToString()),
+        ];
+        return "<table>" + string.Concat(rows.Select(r =>
+            $"<tr><th style=\"text-align:left\">{r.Item1}</th><td>{WebUtility.HtmlEncode(r.Item2)}</td></tr>")) + "</table>";
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json.Nodes;
+
+namespace Diffusion.Display;
+
+/// <summary>One named curve of a line chart.</summary>
+public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+
+/// <summary>
+/// The chart kinds the lessons use, with the course's defaults, so that a notebook needs one line per chart.
+/// Each returns a <see cref="PlotlyChart"/>: shown inline as the value of a cell, saved with SaveHtml.
+/// </summary>
+public static class Charts
+{
+    /// <summary>Several curves on shared axes.</summary>
+    public static PlotlyChart Lines(string title, string xTitle, string yTitle, params LineSeries[] series)
+    {
+        if (series.Length == 0)
+            throw new ArgumentException("At least one series is needed.", nameof(series));
+        foreach (var s in series.Where(s => s.X.Count != s.Y.Count))
+            throw new ArgumentException($"Series '{s.Name}' has {s.X.Count} x values and {s.Y.Count} y values.", nameof(series));
+        return new PlotlyChart(
+            series.Select(s => new JsonObject
+            {
+                ["type"] = "scatter", ["mode"] = "lines", ["name"] = s.Name, ["x"] = Array(s.X), ["y"] = Array(s.Y),
+            }),
+            Layout(title, xTitle, yTitle));
+    }
+
+    /// <summary>A bar chart of named values (e.g. class counts).</summary>
+    public static PlotlyChart Bars(string title, string xTitle, string yTitle, IReadOnlyList<string> names, IReadOnlyList<double> values)
+    {
+        if (names.Count != values.Count)
+            throw new ArgumentException($"{names.Count} names for {values.Count} values.", nameof(values));
+        var trace = new JsonObject
+        {
+            ["type"] = "bar", ["x"] = new JsonArray(names.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()), ["y"] = Array(values),
+        };
+        return new PlotlyChart([trace], Layout(title, xTitle, yTitle, showLegend: false));
+    }
+
+    /// <summary>A histogram normalised to a probability density, so that it can be compared with a density curve.</summary>
+    public static PlotlyChart Histogram(string title, string xTitle, IReadOnlyList<double> samples, int bins = 60, string name = "samples")
+    {
+        if (samples.Count == 0)
+            throw new ArgumentException("No samples to histogram.", nameof(samples));
+        var trace = new JsonObject
+        {
+            ["type"] = "histogram", ["name"] = name, ["x"] = Array(samples), ["nbinsx"] = bins,
+            ["histnorm"] = "probability density", ["opacity"] = 0.75,
+        };
+        return new PlotlyChart([trace], Layout(title, xTitle, "density"));
+    }
+
+    /// <summary>A heat map of z[row][column] (e.g. a timestep embedding), rows along y and columns along x.</summary>
+    public static PlotlyChart Heatmap(string title, string xTitle, string yTitle, double[][] z)
+    {
+        var rows = new JsonArray(z.Select(row => (JsonNode)Array(row)).ToArray());
+        var trace = new JsonObject { ["type"] = "heatmap", ["z"] = rows, ["colorscale"] = "RdBu" };
+        return new PlotlyChart([trace], Layout(title, xTitle, yTitle));
+    }
+
+    /// <summary>Puts the traces of several charts on one set of axes (e.g. a histogram and a density curve).</summary>
+    public static PlotlyChart Overlay(string title, string xTitle, string yTitle, params PlotlyChart[] charts) =>
+        new(charts.SelectMany(c => c.Traces).Select(t => (JsonObject)t.DeepClone()), Layout(title, xTitle, yTitle));
+
+    private static JsonObject Layout(string title, string xTitle, string yTitle, bool showLegend = true) => new()
+    {
+        ["title"] = new JsonObject { ["text"] = title },
+        ["xaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = xTitle } },
+        ["yaxis"] = new JsonObject { ["title"] = new JsonObject { ["text"] = yTitle } },
+        ["showlegend"] = showLegend,
+        ["width"] = 720,
+        ["height"] = 420,
+        ["barmode"] = "overlay",
+    };
+
+    /// <summary>JSON has no NaN or infinity: such values become null, which plotly.js draws as a gap.</summary>
+    private static JsonArray Array(IEnumerable<double> values) =>
+        new(values.Select(v => double.IsFinite(v) ? (JsonNode)JsonValue.Create(v) : null).ToArray());
+}

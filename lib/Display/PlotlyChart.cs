@@ -1,0 +1,68 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Diffusion.Display;
+
+/// <summary>
+/// An interactive chart drawn by plotly.js in the notebook (or in a saved HTML page): a list of traces and a
+/// layout, exactly plotly.js's figure format (https://plotly.com/javascript/reference/). Build one with
+/// <see cref="Charts"/>; it displays inline when it is the value of a cell.
+/// </summary>
+/// <remarks>
+/// Why not Plotly.NET: its only release on the package registry (6.0.0) needs FSharp.Core 10.1, while both notebook
+/// hosts we can install (dotnet-repl 0.3.259, dotnet-interactive 1.0.712001) ship FSharp.Core 10.0, so every
+/// Plotly.NET call fails inside a notebook. Writing the figure JSON directly has no such dependency.
+/// </remarks>
+[TypeFormatterSource(typeof(HtmlViewFormatterSource))]
+public sealed class PlotlyChart : IHtmlView
+{
+    public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.35.2.min.js";
+
+    public PlotlyChart(IEnumerable<JsonObject> traces, JsonObject layout)
+    {
+        Traces = traces.ToList();
+        Layout = layout;
+    }
+
+    public IReadOnlyList<JsonObject> Traces { get; }
+    public JsonObject Layout { get; }
+
+    /// <summary>The figure as plotly.js JSON: {"data": [...], "layout": {...}}.</summary>
+    public string ToJson() => new JsonObject
+    {
+        ["data"] = new JsonArray(Traces.Select(t => (JsonNode)t.DeepClone()).ToArray()),
+        ["layout"] = Layout.DeepClone(),
+    }.ToJsonString(new JsonSerializerOptions { WriteIndented = false });
+
+    /// <summary>
+    /// A div plus a script that draws into it. plotly.js is loaded once per page: through require.js where the
+    /// front end has it (classic Jupyter), else with a script tag (VS Code, JupyterLab, a saved page).
+    /// </summary>
+    public string ToHtml()
+    {
+        string id = "plot-" + Guid.NewGuid().ToString("N");
+        return $$$"""
+            <div id="{{{id}}}" style="width:{{{Layout["width"]}}}px;height:{{{Layout["height"]}}}px"></div>
+            <script type="text/javascript">
+            (function () {
+              var figure = {{{ToJson()}}};
+              var draw = function (Plotly) { Plotly.newPlot('{{{id}}}', figure.data, figure.layout, {responsive: true}); };
+              if (window.Plotly) { draw(window.Plotly); return; }
+              if (typeof window.requirejs === 'function' && typeof window.requirejs.config === 'function') {
+                window.requirejs.config({paths: {plotly: '{{{PlotlyJsUrl[..^3]}}}'}});
+                window.requirejs(['plotly'], draw);
+                return;
+              }
+              var script = document.createElement('script');
+              script.src = '{{{PlotlyJsUrl}}}';
+              script.onload = function () { draw(window.Plotly); };
+              document.head.appendChild(script);
+            })();
+            </script>
+            """;
+    }
+
+    /// <summary>Writes a standalone HTML page showing the chart.</summary>
+    public void SaveHtml(string path) =>
+        File.WriteAllText(path, $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{System.Net.WebUtility.HtmlEncode((string?)Layout["title"]?["text"] ?? "chart")}</title></head>\n<body>\n{ToHtml()}\n</body></html>\n");
+}

@@ -1,0 +1,41 @@
+using System.Text.Json.Nodes;
+using Diffusion.Display;
+
+namespace Diffusion.Tests;
+
+/// <summary>The figure JSON follows plotly.js's schema: {"data": [trace...], "layout": {...}}.</summary>
+public class ChartsTests
+{
+    [Fact]
+    public void Lines_become_scatter_traces_with_their_data()
+    {
+        var chart = Charts.Lines("title", "t", "value",
+            new LineSeries("a", [1, 2, 3], [10, 20, 30]),
+            new LineSeries("b", [1, 2], [double.NaN, 5]));
+        var figure = JsonNode.Parse(chart.ToJson())!;
+        var traces = figure["data"]!.AsArray();
+        Assert.Equal(2, traces.Count);
+        Assert.Equal("scatter", (string?)traces[0]!["type"]);
+        Assert.Equal("b", (string?)traces[1]!["name"]);
+        Assert.Equal([10.0, 20.0, 30.0], traces[0]!["y"]!.AsArray().Select(v => (double)v!));
+        Assert.Null(traces[1]!["y"]![0]);                      // NaN is not JSON: drawn as a gap
+        Assert.Equal("title", (string?)figure["layout"]!["title"]!["text"]);
+        Assert.Equal("t", (string?)figure["layout"]!["xaxis"]!["title"]!["text"]);
+    }
+
+    [Fact]
+    public void Html_draws_the_figure_into_its_own_div()
+    {
+        string html = Charts.Bars("counts", "class", "n", ["x", "y"], [1, 2]).ToHtml();
+        string id = html.Split("id=\"")[1].Split('"')[0];
+        Assert.Contains($"Plotly.newPlot('{id}'", html);
+        Assert.Contains(PlotlyChart.PlotlyJsUrl, html);
+    }
+
+    [Fact]
+    public void Mismatched_lengths_are_rejected_naming_the_series()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new LineSeries("bad", [1, 2], [1])));
+        Assert.Contains("bad", error.Message);
+    }
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using CourseRunner;
+
+// Usage: CourseRunner <repo-root> [--only NAME_PREFIX] [--timeout-minutes N]
+// Runs notebooks/NN_*.ipynb in order with dotnet-repl, writes executed copies and logs to $DIFFUSION_OUTPUT/notebooks,
+// prints one line per lesson with its wall time, and exits 1 if any cell of any notebook failed.
+
+if (args.Length == 0)
+{
+    Console.Error.WriteLine("usage: CourseRunner <repo-root> [--only NAME_PREFIX] [--timeout-minutes N]");
+    return 2;
+}
+string root = Path.GetFullPath(args[0]);
+string? only = OptionValue("--only");
+var timeout = TimeSpan.FromMinutes(double.Parse(OptionValue("--timeout-minutes") ?? "120"));
+string output = Path.Combine(Environment.GetEnvironmentVariable("DIFFUSION_OUTPUT") ?? Path.Combine(root, "out"), "notebooks");
+Directory.CreateDirectory(output);
+
+var notebooks = Directory.GetFiles(Path.Combine(root, "notebooks"), "*.ipynb")
+    .Where(p => char.IsDigit(Path.GetFileName(p)[0]))
+    .Where(p => only is null || Path.GetFileName(p).StartsWith(only, StringComparison.Ordinal))
+    .Order(StringComparer.Ordinal)
+    .ToList();
+if (notebooks.Count == 0)
+{
+    Console.Error.WriteLine($"error: no notebooks matched in {Path.Combine(root, "notebooks")}");
+    return 2;
+}
+
+bool quick = Environment.GetEnvironmentVariable("DIFFUSION_QUICK") is "1" or "true";
+Console.WriteLine($"Running {notebooks.Count} notebook(s), {(quick ? "quick mode" : "full mode")}; executed copies go to {output}");
+int failed = 0;
+var total = Stopwatch.StartNew();
+foreach (var (notebook, index) in notebooks.Select((n, i) => (n, i + 1)))
+{
+    string name = Path.GetFileNameWithoutExtension(notebook);
+    string executed = Path.Combine(output, name + ".ipynb");
+    string log = Path.Combine(output, name + ".log");
+    File.Delete(executed);
+    Console.Write($"[{index}/{notebooks.Count}] {name} ... ");
+    var clock = Stopwatch.StartNew();
+    int exitCode = Run(notebook, executed, log, Path.Combine(root, "notebooks"), timeout);
+    clock.Stop();
+
+    var errors = File.Exists(executed) ? NotebookErrors.Read(executed) : [$"no executed notebook was written (exit code {exitCode}); see {log}"];
+    if (exitCode == 0 && errors.Count == 0)
+    {
+        Console.WriteLine($"ok ({clock.Elapsed.TotalSeconds:F0} s)");
+        continue;
+    }
+    failed++;
+    Console.WriteLine($"FAILED ({clock.Elapsed.TotalSeconds:F0} s, exit code {exitCode})");
+    foreach (var error in errors.DefaultIfEmpty($"dotnet-repl failed; see {log}"))
+        Console.WriteLine($"    {error}");
+}
+Console.WriteLine($"notebooks: {notebooks.Count - failed} passed, {failed} failed ({total.Elapsed.TotalMinutes:F1} min)");
+return failed == 0 ? 0 : 1;
+
+string? OptionValue(string name)
+{
+    int i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static int Run(string notebook, string executed, string log, string workingDirectory, TimeSpan timeout)
+{
+    var start = new ProcessStartInfo("dotnet")
+    {
+        WorkingDirectory = workingDirectory,
+        RedirectStandardOutput = true,
+        RedirectStandardError = true,
+    };
+    foreach (var arg in new[] { "tool", "run", "dotnet-repl", "--", "--run", notebook, "--exit-after-run",
+                 "--output-path", executed, "--output-format", "ipynb", "--working-dir", workingDirectory })
+        start.ArgumentList.Add(arg);
+    using var logFile = new StreamWriter(log);
+    using var process = new Process { StartInfo = start };
+    DataReceivedEventHandler write = (_, line) => { if (line.Data is not null) lock (logFile) logFile.WriteLine(line.Data); };
+    process.OutputDataReceived += write;
+    process.ErrorDataReceived += write;
+    process.Start();
+    process.BeginOutputReadLine();
+    process.BeginErrorReadLine();
+    if (!process.WaitForExit(timeout))
+    {
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+        lock (logFile) logFile.WriteLine($"killed after {timeout.TotalMinutes} minutes");
+        return 124;
+    }
+    process.WaitForExit();          // drains the redirected streams
+    return process.ExitCode;
+}
