@@ -1,0 +1,12 @@
+namespace Diffusion.Ddpm;
+
+/// <summary>What the network is trained to output. All three carry the same information given x_t and t.</summary>
+public enum PredictionTarget
+{
+    /// <summary>The noise eps that was added (Ho et al. 2020, eq. 11): the DDPM default.</summary>
+    Epsilon,
+    /// <summary>The clean image x_0 itself.</summary>
+    X0,
+    /// <summary>The velocity v = sqrt(abar) eps - sqrt(1 - abar) x_0 (Salimans and Ho 2022).</summary>
+    Velocity,
+}

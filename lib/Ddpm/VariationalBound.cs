@@ -1,0 +1,151 @@
+using static TorchSharp.torch;
+
+namespace Diffusion.Ddpm;
+
+/// <summary>A model of the noise: given x_t and code timesteps t [B], returns its estimate of eps (same shape as x_t).</summary>
+public delegate Tensor NoisePredictor(Tensor xt, Tensor t);
+
+/// <summary>
+/// The variational bound on the negative log-likelihood (Ho et al. 2020, eq. 5; Sohl-Dickstein et al. 2015):
+///
+///   -log p(x_0) &lt;= L = L_T + sum_{t&gt;1} L_{t-1} + L_0
+///   L_T     = KL(q(x_T | x_0) || N(0, I))                         the prior term, no parameters
+///   L_{t-1} = KL(q(x_{t-1} | x_t, x_0) || p(x_{t-1} | x_t))       one Gaussian KL per step
+///   L_0     = -log p(x_0 | x_1)                                   the discretised decoder (eq. 13)
+///
+/// In code timesteps (t = paper t - 1) the KL terms are at t = 1..T-1 and the decoder at t = 0. Every term is returned
+/// per sample in nats summed over all dimensions; divide by D ln 2 for bits per dimension.
+///
+/// How L_simple relates: with the reverse mean written through a noise prediction (eq. 11), each KL term equals
+/// w_t ||eps - eps_theta(x_t, t)||^2 with w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)) (eq. 12), see
+/// <see cref="EpsilonWeights"/>. L_simple (eq. 14, <see cref="SimpleLoss"/>) drops w_t: a reweighted bound that
+/// puts relatively more weight on the noisier steps, and trains better.
+/// </summary>
+public sealed class VariationalBound
+{
+    private readonly ForwardProcess _forward;
+    private readonly Posterior _posterior;
+
+    /// <summary>The bound for a reverse process with one of the fixed variances of Ho et al. (sec. 3.2).</summary>
+    public VariationalBound(NoiseSchedule schedule, ReverseVariance reverseVariance = ReverseVariance.PosteriorVariance)
+        : this(schedule, FixedLogVariances(schedule, reverseVariance))
+    {
+    }
+
+    private VariationalBound(NoiseSchedule schedule, double[] reverseLogVariances)
+    {
+        Schedule = schedule;
+        _forward = new ForwardProcess(schedule);
+        _posterior = new Posterior(schedule);
+        ReverseLogVariances = reverseLogVariances;
+        // eq. 12: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)); undefined for the decoder step t = 0.
+        EpsilonWeights = schedule.Betas.Select((beta, t) => t == 0 ? double.NaN
+            : beta * beta / (2 * Math.Exp(reverseLogVariances[t]) * schedule.Alphas[t] * (1 - schedule.AlphaBars[t]))).ToArray();
+    }
+
+    /// <summary>
+    /// The bound for a reverse process with variances sigma_t^2 of your choosing, one per code timestep (lesson 03
+    /// uses the exact reverse variance of Gaussian data to show the bound becoming tight).
+    /// </summary>
+    public static VariationalBound WithReverseVariances(NoiseSchedule schedule, IReadOnlyList<double> variances)
+    {
+        if (variances.Count != schedule.Steps)
+            throw new ArgumentException($"{variances.Count} variances for a schedule of {schedule.Steps} steps.", nameof(variances));
+        if (variances.Any(v => !(v > 0) || double.IsInfinity(v)))
+            throw new ArgumentOutOfRangeException(nameof(variances), "Every reverse variance must be positive and finite.");
+        return new VariationalBound(schedule, variances.Select(v => Math.Log(v)).ToArray());
+    }
+
+    private static double[] FixedLogVariances(NoiseSchedule schedule, ReverseVariance reverseVariance) => reverseVariance switch
+    {
+        ReverseVariance.PosteriorVariance => schedule.PosteriorLogVarianceClipped,
+        ReverseVariance.Beta => schedule.Betas.Select((beta, t) => Math.Log(t == 0 && schedule.Steps > 1 ? schedule.PosteriorVariance[1] : beta)).ToArray(),
+        _ => throw new ArgumentOutOfRangeException(nameof(reverseVariance), reverseVariance, "Unknown reverse variance."),
+    };
+
+    public NoiseSchedule Schedule { get; }
+
+    /// <summary>log sigma_t^2 of the reverse step, per code timestep.</summary>
+    public double[] ReverseLogVariances { get; }
+
+    /// <summary>w_t of eq. 12, so that L_{t-1} = w_t ||eps - eps_theta||^2 (NaN at t = 0, the decoder).</summary>
+    public double[] EpsilonWeights { get; }
+
+    /// <summary>
+    /// The learned reverse step p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2): the noise prediction gives x_0 (eq. 15),
+    /// optionally clipped to the data range [-1, 1], and mu_theta is the posterior mean at that x_0 (eq. 7). Without
+    /// clipping this equals eq. 11, mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t).
+    /// </summary>
+    public (Tensor Mean, Tensor LogVariance) ReverseStep(Tensor xt, Tensor epsPrediction, Tensor t, bool clipX0)
+    {
+        using var scope = NewDisposeScope();
+        var x0 = _forward.X0FromEps(xt, epsPrediction, t);                                    // [B, C, H, W]
+        if (clipX0)
+            x0 = x0.clamp(-1, 1);
+        var mean = _posterior.Mean(x0, xt, t);
+        var logVariance = NoiseSchedule.Extract(ReverseLogVariances, t, xt);                // [B, 1, 1, 1]
+        return (mean.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>L_T = KL(q(x_T | x_0) || N(0, I)) per sample, in nats. [B]</summary>
+    public Tensor PriorTerm(Tensor x0)
+    {
+        using var scope = NewDisposeScope();
+        var last = tensor(Schedule.Steps - 1);
+        var mean = NoiseSchedule.Extract(Schedule.SqrtAlphaBars, last, x0) * x0;              // sqrt(abar_T) x_0
+        var logVariance = NoiseSchedule.Extract(Schedule.AlphaBars.Select(a => Math.Log(1 - a)).ToArray(), last, x0);
+        var kl = Gaussian.Kl(mean, logVariance.expand_as(x0), zeros_like(x0), zeros_like(x0));
+        return kl.flatten(1).sum(1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The term of the bound at code timestep t for x_t made from x_0: the KL L_{t-1} for t &gt;= 1 and the decoder
+    /// L_0 for t = 0, per sample in nats. [B]
+    /// </summary>
+    public Tensor Term(Tensor x0, Tensor xt, Tensor epsPrediction, Tensor t, bool clipX0 = true)
+    {
+        using var scope = NewDisposeScope();
+        var (modelMean, modelLogVariance) = ReverseStep(xt, epsPrediction, t, clipX0);
+        var trueMean = _posterior.Mean(x0, xt, t);
+        var trueLogVariance = _posterior.LogVarianceClipped(t, xt);
+        var kl = Gaussian.Kl(trueMean, trueLogVariance.expand_as(xt), modelMean, modelLogVariance.expand_as(xt)).flatten(1).sum(1);
+        var decoder = -Gaussian.DiscretizedLogLikelihood(x0, modelMean, 0.5 * modelLogVariance.expand_as(xt)).flatten(1).sum(1);
+        var isDecoder = (t.dim() == 0 ? t.expand(x0.shape[0]) : t).to(x0.device).eq(0);
+        return where(isDecoder, decoder, kl).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The whole bound for a batch of 8-bit images x_0 in [-1, 1]: every one of the T terms (one model call each,
+    /// with fresh noise from <paramref name="generator"/>) plus the prior term.
+    /// </summary>
+    public BoundEstimate Evaluate(NoisePredictor model, Tensor x0, Generator generator, bool clipX0 = true, IProgress<int>? progress = null)
+    {
+        long batch = x0.shape[0];
+        double toBitsPerDim = 1.0 / (x0[0].numel() * Math.Log(2));
+        var termMeans = new double[Schedule.Steps];
+        var total = zeros(batch, dtype: ScalarType.Float64, device: x0.device);                   // [B] nats
+        for (int step = Schedule.Steps - 1; step >= 0; step--)
+        {
+            using var scope = NewDisposeScope();
+            var t = full(batch, step, dtype: ScalarType.Int64, device: x0.device);              // [B]
+            var eps = randn(x0.shape, dtype: x0.dtype, device: x0.device, generator: generator);
+            var xt = _forward.AddNoise(x0, eps, t);
+            var term = Term(x0, xt, model(xt, t), t, clipX0).to_type(ScalarType.Float64);       // [B]
+            total.add_(term);
+            termMeans[step] = term.mean().item<double>() * toBitsPerDim;
+            progress?.Report(Schedule.Steps - step);
+        }
+        using var prior = PriorTerm(x0).to_type(ScalarType.Float64);
+        total.add_(prior);
+        return new BoundEstimate(total.mul_(toBitsPerDim), termMeans, prior.mean().item<double>() * toBitsPerDim);
+    }
+}
+
+/// <summary>The bound for a batch: per-sample bits/dim [B], and the batch mean of each term in bits/dim.</summary>
+/// <param name="BitsPerDim">The whole bound per sample, in bits per dimension. [B]</param>
+/// <param name="TermBitsPerDim">Mean of term t over the batch, t = 0 (decoder) .. T-1.</param>
+/// <param name="PriorBitsPerDim">Mean of the prior term L_T.</param>
+public sealed record BoundEstimate(Tensor BitsPerDim, double[] TermBitsPerDim, double PriorBitsPerDim) : IDisposable
+{
+    public void Dispose() => BitsPerDim.Dispose();
+}
