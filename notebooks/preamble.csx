@@ -8,6 +8,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using Diffusion.Course;
 using Diffusion.Data;
+using Diffusion.Ddpm;
 using Diffusion.Display;
 
 var course = CourseSettings.FromEnvironment();
