@@ -10,16 +10,17 @@ public class ConvolutionTests
     [InlineData(16, 1, 1)]
     [InlineData(16, 3, 1)]
     [InlineData(32, 24, 2)]
-    public void Im2col_convolution_agrees_with_a_float64_reference_forward_and_backward(int inChannels, int outChannels, int stride)
+    public void Padded_convolution_agrees_with_a_float64_reference_forward_and_backward(int inChannels, int outChannels, int stride)
     {
         manual_seed(7);
-        using var conv = new Im2ColConv2d(inChannels, outChannels, 3, stride, padding: 1);
+        using var conv = new ChannelPaddedConv2d(inChannels, outChannels, 3, stride, padding: 1);
         var generator = new Generator(8);
         using var x = randn([4, inChannels, 28, 28], generator: generator).requires_grad_(true);
         using var y = conv.forward(x);
         y.square().mean().backward();
 
-        var (weight, bias) = (conv.parameters().First(), conv.parameters().Last());
+        // The reference convolves with the first outChannels filters of the padded weight.
+        var (weight, bias) = (conv.parameters().First()[..outChannels], conv.parameters().Last()[..outChannels]);
         using var x64 = x.detach().to_type(ScalarType.Float64).requires_grad_(true);
         using var y64 = nn.functional.conv2d(x64, weight.detach().to_type(ScalarType.Float64), bias.detach().to_type(ScalarType.Float64),
             strides: [stride, stride], padding: [1, 1]);
@@ -36,7 +37,7 @@ public class ConvolutionTests
     {
         Assert.IsType<TorchSharp.Modules.Conv2d>(Convolution.Create(16, 32, 3, padding: 1));
         Assert.IsType<TorchSharp.Modules.Conv2d>(Convolution.Create(16, 3, 1));
-        Assert.IsType<Im2ColConv2d>(Convolution.Create(16, 1, 3, padding: 1));
-        Assert.IsType<Im2ColConv2d>(Convolution.Create(16, 24, 3, padding: 1));
+        Assert.IsType<ChannelPaddedConv2d>(Convolution.Create(16, 1, 3, padding: 1));
+        Assert.IsType<ChannelPaddedConv2d>(Convolution.Create(16, 24, 3, padding: 1));
     }
 }

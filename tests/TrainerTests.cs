@@ -1,0 +1,183 @@
+using Diffusion.Data;
+using Diffusion.Models;
+using Diffusion.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Diffusion.Tests;
+
+public class TrainerTests
+{
+    private static readonly string DataFolder = Path.Combine(RepoPaths.Root, "data");
+    private static readonly TrainingConfig Quick = new() { BatchSize = 16, LearningRate = 1e-3, WarmupSteps = 5 };
+
+    private static Trainer NewTrainer(int seed = 0, TrainingConfig? config = null, UNetConfig? model = null)
+    {
+        manual_seed(seed);
+        return new Trainer(new UNet(model ?? UNetConfig.Tiny), config ?? Quick, CPU, seed);
+    }
+
+    [Fact]
+    public void Loss_of_a_tiny_model_decreases_on_Fashion_MNIST()
+    {
+        using var data = FashionMnist.Load(DatasetSplit.Train, DataFolder, maxCount: 1024);
+        using var trainer = NewTrainer();
+        var losses = new List<double>();
+        trainer.Fit(data, totalSteps: 80, onStep: r => losses.Add(r.Loss));
+        Assert.Equal(80, losses.Count);
+        double first = losses.Take(10).Average(), last = losses.TakeLast(10).Average();
+        Assert.True(last < 0.6 * first, $"mean loss went from {first:F3} to {last:F3}");
+    }
+
+    /// <summary>
+    /// An interrupted run leaves only its checkpoint file behind (as after kill -9); a new process that resumes from it
+    /// must see the same batches, the same t and noise, and so produce the same losses, bit for bit.
+    /// </summary>
+    [Fact]
+    public void Resuming_from_a_checkpoint_reproduces_the_uninterrupted_loss_curve()
+    {
+        using var data = FashionMnist.Load(DatasetSplit.Train, DataFolder, maxCount: 128);      // 8 batches per epoch
+        const int total = 20, interruptedAt = 11;                                                 // mid second epoch
+
+        var uninterrupted = new List<double>();
+        using (var trainer = NewTrainer(seed: 3))
+            trainer.Fit(data, total, r => uninterrupted.Add(r.Loss));
+
+        using var temp = new TempFolder();
+        string checkpoint = temp.File("checkpoint.bin");
+        var resumed = new List<double>();
+        using (var first = NewTrainer(seed: 3))
+            first.Fit(data, interruptedAt, r => resumed.Add(r.Loss), checkpoint, checkpointEvery: 1000);
+        using (var second = Trainer.Resume(checkpoint, CPU))
+        {
+            Assert.Equal(interruptedAt, second.Step);
+            Assert.Equal((1, 3), second.Position);
+            second.Fit(data, total, r => resumed.Add(r.Loss));
+        }
+        Assert.Equal(uninterrupted, resumed);
+    }
+
+    [Fact]
+    public void Ema_starts_as_the_model_and_follows_it()
+    {
+        using var trainer = NewTrainer();
+        var model = trainer.Model.parameters().First();
+        var ema = trainer.Ema.parameters().First();
+        Assert.True(model.eq(ema).all().item<bool>());
+        using var x = rand(16, 1, 28, 28) * 2 - 1;
+        trainer.TrainStep(x);
+        // Step 0 uses decay min(0.999, 1/10): the shadow moves 90% of the way to the new weights.
+        Assert.False(model.eq(ema).all().item<bool>());
+        Assert.True((model - ema).abs().max().item<float>() < 1e-3f);
+    }
+
+    [Fact]
+    public void A_NaN_loss_stops_training_and_leaves_the_weights_alone()
+    {
+        using var trainer = NewTrainer();
+        var before = trainer.Model.parameters().Select(p => p.detach().clone()).ToList();
+        using var poisoned = full(16, 1, 28, 28, float.NaN);
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.TrainStep(poisoned));
+        Assert.Contains("NaN", error.Message);
+        Assert.Equal(0, trainer.Step);
+        foreach (var (a, b) in trainer.Model.parameters().Zip(before))
+            Assert.True(a.eq(b).all().item<bool>());
+    }
+
+    [Fact]
+    public void Learning_rate_warms_up_linearly()
+    {
+        using var trainer = NewTrainer(config: Quick with { WarmupSteps = 4, LearningRate = 1e-3 });
+        Assert.Equal([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3], Enumerable.Range(0, 5).Select(s => trainer.LearningRateAt(s)));
+    }
+
+    [Fact]
+    public void Memory_stays_flat_over_1000_steps()
+    {
+        using var trainer = NewTrainer(config: Quick with { BatchSize = 4 });
+        using var x = rand(4, 1, 28, 28) * 2 - 1;
+        for (int i = 0; i < 100; i++)
+            trainer.TrainStep(x);
+        double before = ResidentMegabytes();
+        for (int i = 0; i < 1000; i++)
+            trainer.TrainStep(x);
+        double after = ResidentMegabytes();
+        Assert.True(after < before * 1.05, $"resident memory grew from {before:F0} MB to {after:F0} MB");
+    }
+
+    private static double ResidentMegabytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var line = File.ReadLines("/proc/self/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    }
+}
+
+public class CheckedFileTests
+{
+    [Fact]
+    public void Round_trip_and_clear_errors_for_every_kind_of_damage()
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("file.bin");
+        CheckedFile.Write(path, CheckedFileKind.TrainedModel, [1, 2, 3, 4, 5]);
+        Assert.Equal([1, 2, 3, 4, 5], CheckedFile.Read(path, CheckedFileKind.TrainedModel));
+
+        var wrongKind = Assert.Throws<InvalidDataException>(() => CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint));
+        Assert.Contains("holds a trained model", wrongKind.Message);
+
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^2]);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => CheckedFile.Read(path, CheckedFileKind.TrainedModel)).Message);
+
+        bytes[^1] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => CheckedFile.Read(path, CheckedFileKind.TrainedModel)).Message);
+
+        File.WriteAllBytes(path, new byte[100]);
+        Assert.Contains("header", Assert.Throws<InvalidDataException>(() => CheckedFile.Read(path, CheckedFileKind.TrainedModel)).Message);
+
+        Assert.Throws<FileNotFoundException>(() => CheckedFile.Read(temp.File("missing.bin"), CheckedFileKind.TrainedModel));
+    }
+
+    /// <summary>
+    /// A crash in the middle of a save leaves at most a stray temp file: the previous file is untouched and still
+    /// loads, and the next save replaces it.
+    /// </summary>
+    [Fact]
+    public void A_crash_during_a_save_leaves_the_previous_file_intact()
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("checkpoint.bin");
+        CheckedFile.Write(path, CheckedFileKind.TrainingCheckpoint, [7, 7, 7]);
+        // What a process killed while writing leaves behind: a partial temp file beside the target.
+        File.WriteAllBytes($"{path}.99999.tmp", [0x44, 0x44, 0x50]);
+        Assert.Equal([7, 7, 7], CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint));
+        CheckedFile.Write(path, CheckedFileKind.TrainingCheckpoint, [8, 8]);
+        Assert.Equal([8, 8], CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint));
+        Assert.DoesNotContain(Directory.GetFiles(temp.Path), f => f.EndsWith($".{Environment.ProcessId}.tmp", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_trained_model_round_trips_with_its_configuration()
+    {
+        using var temp = new TempFolder();
+        manual_seed(1);
+        using var model = new UNet(UNetConfig.Tiny with { NumClasses = 10 });
+        model.eval();
+        TrainedModel.Save(temp.File("model.bin"), model, new TrainedModelInfo(new TrainingConfig(), 5, 1, "test"));
+        var (loaded, info) = TrainedModel.Load(temp.File("model.bin"), CPU);
+        using (loaded)
+        {
+            Assert.Equal(10, loaded.Config.NumClasses);
+            Assert.Equal([1, 2], loaded.Config.ChannelMultipliers);
+            Assert.Equal("test", info.Description);
+            using var x = randn(2, 1, 28, 28);
+            using var t = tensor(new long[] { 1, 2 });
+            using var a = model.forward(x, t);
+            using var b = loaded.forward(x, t);
+            Assert.True(a.eq(b).all().item<bool>());
+        }
+    }
+}

@@ -1,0 +1,61 @@
+namespace DiffusionCli;
+
+/// <summary>"--name value" pairs and "--flag" switches, with clear errors for unknown or malformed ones.</summary>
+public sealed class Options
+{
+    private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    public Options(IEnumerable<string> args)
+    {
+        var list = args.ToList();
+        for (int i = 0; i < list.Count; i++)
+        {
+            if (!list[i].StartsWith("--", StringComparison.Ordinal))
+                throw new ArgumentException($"Unexpected argument '{list[i]}' (options look like --name value).");
+            bool hasValue = i + 1 < list.Count && !list[i + 1].StartsWith("--", StringComparison.Ordinal);
+            _values[list[i][2..]] = hasValue ? list[++i] : null;
+        }
+    }
+
+    public bool Flag(string name)
+    {
+        _used.Add(name);
+        return _values.ContainsKey(name);
+    }
+
+    public string String(string name, string fallback)
+    {
+        _used.Add(name);
+        return _values.TryGetValue(name, out var v) ? v ?? throw new ArgumentException($"--{name} needs a value.") : fallback;
+    }
+
+    public long Long(string name, long fallback) => Parse(name, fallback, long.Parse);
+    public double Double(string name, double fallback) => Parse(name, fallback, s => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>Call after reading every option: rejects any that the command does not know.</summary>
+    public void RejectUnknown()
+    {
+        var unknown = _values.Keys.Where(k => !_used.Contains(k)).ToList();
+        if (unknown.Count > 0)
+            throw new ArgumentException($"Unknown option(s): {string.Join(", ", unknown.Select(u => "--" + u))}.");
+    }
+
+    public TEnum Enum<TEnum>(string name, TEnum fallback) where TEnum : struct, System.Enum
+    {
+        string text = String(name, "");
+        if (text == "")
+            return fallback;
+        return System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value) ? value
+            : throw new ArgumentException($"--{name} must be one of {string.Join(", ", System.Enum.GetNames<TEnum>()).ToLowerInvariant()}, not '{text}'.");
+    }
+
+    private T Parse<T>(string name, T fallback, Func<string, T> parse)
+    {
+        string text = String(name, "");
+        if (text == "")
+            return fallback;
+        try { return parse(text); }
+        catch (FormatException) { throw new ArgumentException($"--{name} expects a number, got '{text}'."); }
+    }
+}

@@ -1,0 +1,28 @@
+using DiffusionCli;
+
+// diffusion <command> [options]; see each command's file for its options.
+string usage = """
+    usage: diffusion <command> [options]
+      train   train a UNet on Fashion-MNIST (see TrainCommand.cs): --out DIR [--preset tiny|small|large] --steps N | --epochs E ...
+      bench   measure forward, training and sampling throughput on this machine (see BenchCommand.cs)
+    """;
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(usage);
+    return args.Length == 0 ? 2 : 0;
+}
+try
+{
+    var options = new Options(args.Skip(1));
+    return args[0] switch
+    {
+        "train" => TrainCommand.Run(options),
+        "bench" => BenchCommand.Run(options),
+        _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{usage}"),
+    };
+}
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or Diffusion.Training.TrainingDivergedException)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
+}
