@@ -4,12 +4,16 @@
 #r "nuget: SixLabors.ImageSharp, 2.1.13"
 #r "../bin/Release/net10.0/Diffusion.Lib.dll"
 
+using System.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Ddpm;
 using Diffusion.Display;
+using Diffusion.Models;
+using Diffusion.Sampling;
+using Diffusion.Training;
 
 var course = CourseSettings.FromEnvironment();
 var device = TorchRuntime.BestDevice();

@@ -44,7 +44,8 @@ packages=$(dotnet nuget locals global-packages --list | sed 's/^global-packages:
 native_fix() { dotnet tools/NativeCompat/bin/Release/net10.0/NativeCompat.dll "$@"; }
 native_fix "${packages%/}/torchsharp"
 
-say "building Diffusion.Lib and the tests (Release)"
+say "building Diffusion.Lib, the tests and the diffusion command line (Release)"
 dotnet build tests/Diffusion.Tests.csproj -c Release --verbosity quiet -nologo -clp:ErrorsOnly
-native_fix tests/bin >/dev/null
+dotnet build tools/DiffusionCli/DiffusionCli.csproj -c Release --verbosity quiet -nologo -clp:ErrorsOnly
+native_fix tests/bin tools/DiffusionCli/bin >/dev/null
 say "ready"

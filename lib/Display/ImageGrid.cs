@@ -18,15 +18,21 @@ public sealed class ImageGrid : IHtmlView
 
     private readonly byte[][] _tiles;       // one PNG per image, used for captioned layouts
     private readonly IReadOnlyList<string>? _captions;
+    private readonly byte[] _grid;          // unscaled pixels [height, width, channels]
+    private readonly int _channels;
+    private readonly int _scale;
 
-    private ImageGrid(byte[] png, byte[][] tiles, IReadOnlyList<string>? captions, int columns, int width, int height)
+    private ImageGrid(byte[] grid, int channels, int scale, byte[][] tiles, IReadOnlyList<string>? captions, int columns, int width, int height)
     {
-        Png = png;
+        _grid = grid;
+        _channels = channels;
+        _scale = scale;
         _tiles = tiles;
         _captions = captions;
         Columns = columns;
         Width = width;
         Height = height;
+        Png = Encode(ToImage(), image => image.SaveAsPng);
     }
 
     /// <summary>The whole grid encoded as PNG.</summary>
@@ -74,10 +80,9 @@ public sealed class ImageGrid : IHtmlView
                         grid[((top + y) * gridW + left + x) * channels + c] = v;
                         tile[(y * w + x) * channels + c] = v;
                     }
-            tiles[i] = captions is null ? [] : EncodePng(tile, w, h, channels, scale);
+            tiles[i] = captions is null ? [] : Encode(Scaled(tile, w, h, channels, scale), image => image.SaveAsPng);
         }
-        return new ImageGrid(EncodePng(grid, gridW, gridH, channels, scale), tiles, captions, columns,
-            gridW * scale, gridH * scale);
+        return new ImageGrid(grid, channels, scale, tiles, captions, columns, gridW * scale, gridH * scale);
     }
 
     public void SavePng(string path) => File.WriteAllBytes(path, Png);
@@ -102,7 +107,10 @@ public sealed class ImageGrid : IHtmlView
         return x.contiguous().data<byte>().ToArray();
     }
 
-    private static byte[] EncodePng(byte[] pixels, int width, int height, int channels, int scale)
+    /// <summary>The grid as an ImageSharp image (grey or RGB), scaled; the caller disposes it.</summary>
+    public Image ToImage() => Scaled(_grid, Width / _scale, Height / _scale, _channels, _scale);
+
+    private static Image Scaled(byte[] pixels, int width, int height, int channels, int scale)
     {
         int sw = width * scale, sh = height * scale;
         var scaled = new byte[sw * sh * channels];
@@ -110,11 +118,16 @@ public sealed class ImageGrid : IHtmlView
             for (int x = 0; x < sw; x++)
                 for (int c = 0; c < channels; c++)
                     scaled[(y * sw + x) * channels + c] = pixels[((y / scale) * width + x / scale) * channels + c];
-        using var stream = new MemoryStream();
-        if (channels == 1)
-            using (var image = Image.LoadPixelData<L8>(scaled, sw, sh)) image.SaveAsPng(stream);
-        else
-            using (var image = Image.LoadPixelData<Rgb24>(scaled, sw, sh)) image.SaveAsPng(stream);
-        return stream.ToArray();
+        return channels == 1 ? Image.LoadPixelData<L8>(scaled, sw, sh) : Image.LoadPixelData<Rgb24>(scaled, sw, sh);
+    }
+
+    private static byte[] Encode(Image image, Func<Image, Action<Stream>> save)
+    {
+        using (image)
+        using (var stream = new MemoryStream())
+        {
+            save(image)(stream);
+            return stream.ToArray();
+        }
     }
 }

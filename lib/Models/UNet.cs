@@ -86,11 +86,38 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Predicts for noisy images x [B, C, H, W] at code timesteps t [B]; a conditional model gets the null class.</summary>
     public override Tensor forward(Tensor x, Tensor t) => forward(x, t, labels: null);
 
+    /// <summary>The blocks in the order forward runs them, with their parameter counts (for Display.ModelSummary).</summary>
+    public IEnumerable<(string Name, string Kind, long Parameters)> Stages()
+    {
+        static long Count(nn.Module m) => m.parameters().Sum(p => p.numel());
+        yield return ("time", "sinusoidal + MLP", Count(time));
+        if (classes is not null)
+            yield return ("classes", "embedding", Count(classes));
+        yield return ("input", "conv 3x3", Count(input));
+        for (int i = 0; i < down.Count; i++)
+            yield return ($"down.{i}", Kind(down[i]), Count(down[i]));
+        yield return ("middle", Kind(middle), Count(middle));
+        for (int i = 0; i < up.Count; i++)
+            yield return ($"up.{i}", Kind(up[i]), Count(up[i]));
+        yield return ("output", "norm, SiLU, conv 3x3", Count(outputNorm) + Count(output));
+    }
+
+    private static string Kind(nn.Module module) => module switch
+    {
+        UNetBlock block => block.HasAttention ? "residual + attention" : "residual",
+        Downsample => "downsample",
+        Upsample => "upsample",
+        _ => module.GetType().Name,
+    };
+
     /// <param name="x">Noisy images. [B, C, H, W]</param>
     /// <param name="t">Timesteps, one per image. [B]</param>
     /// <param name="labels">Class labels [B] (0..NumClasses, NumClasses = null class), or null for none.</param>
     /// <returns>[B, OutputChannels, H, W]</returns>
-    public Tensor forward(Tensor x, Tensor t, Tensor? labels)
+    public Tensor forward(Tensor x, Tensor t, Tensor? labels) => forward(x, t, labels, observe: null);
+
+    /// <param name="observe">Called with each stage's name and output, in the order of <see cref="Stages"/> (for summaries).</param>
+    public Tensor forward(Tensor x, Tensor t, Tensor? labels, Action<string, Tensor>? observe)
     {
         if (x.dim() != 4 || x.shape[1] != Config.ImageChannels)
             throw new ArgumentException($"Expected images [B, {Config.ImageChannels}, H, W], got [{string.Join(", ", x.shape)}].", nameof(x));
@@ -100,32 +127,45 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException("This UNet is unconditional (NumClasses = 0) but labels were given.", nameof(labels));
 
         var e = time.forward(t);                                                          // [B, E]
+        observe?.Invoke("time", e);
         if (classes is not null)
-            e = e + classes.forward(labels ?? full(x.shape[0], (long)NullClass, dtype: ScalarType.Int64, device: x.device));
+        {
+            var c = classes.forward(labels ?? full(x.shape[0], (long)NullClass, dtype: ScalarType.Int64, device: x.device));
+            observe?.Invoke("classes", c);
+            e = e + c;
+        }
 
         var h = input.forward(x);                                                         // [B, base, H, W]
+        observe?.Invoke("input", h);
         var skips = new Stack<Tensor>([h]);
-        foreach (var module in down)
+        for (int i = 0; i < down.Count; i++)
         {
+            var module = down[i];
             h = module switch
             {
                 UNetBlock block => block.forward(h, e),
                 Downsample downsample => downsample.forward(h),                           // [B, C, H/2, W/2]
                 _ => throw new InvalidOperationException(module.GetType().Name),
             };
+            observe?.Invoke($"down.{i}", h);
             skips.Push(h);
         }
         h = middle.forward(h, e);                                                         // lowest resolution
-        foreach (var module in up)
+        observe?.Invoke("middle", h);
+        for (int i = 0; i < up.Count; i++)
         {
+            var module = up[i];
             h = module switch
             {
                 UNetBlock block => block.forward(cat([h, skips.Pop()], dim: 1), e),      // [B, C + skip C, H, W] -> [B, C', H, W]
                 Upsample upsample => upsample.forward(h, [skips.Peek().shape[2], skips.Peek().shape[3]]),
                 _ => throw new InvalidOperationException(module.GetType().Name),
             };
+            observe?.Invoke($"up.{i}", h);
         }
-        return output.forward(nn.functional.silu(outputNorm.forward(h)));                           // [B, OutputChannels, H, W]
+        var result = output.forward(nn.functional.silu(outputNorm.forward(h)));                   // [B, OutputChannels, H, W]
+        observe?.Invoke("output", result);
+        return result;
     }
 
     /// <summary>Number of trainable parameters.</summary>
@@ -137,6 +177,8 @@ public sealed class UNetBlock : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly ResidualBlock residual;
     private readonly SelfAttention? attention;
+
+    public bool HasAttention => attention is not null;
 
     public UNetBlock(int inChannels, int outChannels, int embeddingDim, UNetConfig config, bool attention) : base(nameof(UNetBlock))
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Models;
@@ -12,7 +13,7 @@ namespace DiffusionCli;
 /// diffusion train --out DIR [--preset small] [--steps N | --epochs E] [--batch 128] [--lr 2e-4] [--max-images N]
 ///                 [--classes] [--seed 0] [--checkpoint-every 500] [--resume]
 /// Writes DIR/checkpoint.bin (resumable), DIR/loss.csv (one line per step) and, at the end, DIR/model.bin (EMA weights).
-/// Ctrl-C stops after the current step and saves the checkpoint; --resume continues exactly where it stopped.
+/// Ctrl-C or SIGTERM stops after the current step and saves the checkpoint; --resume continues exactly where it stopped.
 /// </summary>
 public static class TrainCommand
 {
@@ -76,7 +77,15 @@ public static class TrainCommand
         using (trainer)
         using (var cancel = new CancellationTokenSource())
         {
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); Console.WriteLine("\nStopping after this step; saving the checkpoint..."); };
+            // Ctrl-C (SIGINT) and SIGTERM (kill, a scheduler, CI) both stop after the current step and save the checkpoint.
+            void Stop(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                cancel.Cancel();
+                Console.WriteLine($"\n{context.Signal}: stopping after this step and saving the checkpoint...");
+            }
+            using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             Console.WriteLine($"Training {trainer.Model.ParameterCount():N0} parameters on {device} with {torch.get_num_threads()} threads: " +
                               $"{data.Count} images, batch {training.BatchSize}, steps {trainer.Step} -> {totalSteps}.");
             using var log = new StreamWriter(lossLog, append: true);

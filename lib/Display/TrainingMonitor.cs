@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using System.Globalization;
+using Diffusion.Training;
+
+namespace Diffusion.Display;
+
+/// <summary>
+/// What a training cell shows while it runs: a progress bar with rate and time left, the loss curve (raw and smoothed)
+/// and the latest sample grid. Display it once and update the display in place from the step callback:
+/// <code>
+/// var monitor = new TrainingMonitor(totalSteps, batchSize);
+/// var view = display(monitor);                       // .NET Interactive's display handle
+/// trainer.Fit(data, totalSteps, r => { monitor.Add(r); if (r.Step % 25 == 0) view.Update(monitor); });
+/// </code>
+/// </summary>
+[TypeFormatterSource(typeof(HtmlViewFormatterSource))]
+public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
+{
+    private readonly List<double> _steps = [];
+    private readonly List<double> _losses = [];
+    private readonly List<double> _smoothed = [];
+    private readonly Stopwatch _clock = new();
+    private long _firstStep = -1;
+
+    /// <summary>The latest samples to show under the chart (set it every so often), or null.</summary>
+    public ImageGrid? Samples { get; set; }
+
+    public IReadOnlyList<double> Losses => _losses;
+
+    public void Add(StepResult result)
+    {
+        if (_firstStep < 0)
+        {
+            _firstStep = result.Step - 1;
+            _clock.Start();
+        }
+        _steps.Add(result.Step);
+        _losses.Add(result.Loss);
+        _smoothed.Add(_smoothed.Count == 0 ? result.Loss : 0.98 * _smoothed[^1] + 0.02 * result.Loss);   // exponential smoothing
+    }
+
+    public string ToHtml()
+    {
+        long step = _steps.Count == 0 ? 0 : (long)_steps[^1];
+        double perSecond = _clock.Elapsed.TotalSeconds > 0 ? (step - _firstStep) * batchSize / _clock.Elapsed.TotalSeconds : 0;
+        var left = TimeSpan.FromSeconds(perSecond > 0 ? (totalSteps - step) * batchSize / perSecond : 0);
+        string status = string.Create(CultureInfo.InvariantCulture,
+            $"step {step} / {totalSteps} · loss {(_smoothed.Count > 0 ? _smoothed[^1] : double.NaN):F4} · {perSecond:F0} images/s · {left:hh\\:mm\\:ss} left");
+        string chart = _steps.Count < 2 ? "" : Charts.Lines("Training loss", "step", "MSE",
+            new LineSeries("loss", _steps, _losses), new LineSeries("smoothed", _steps, _smoothed)).ToHtml();
+        return $"<div><progress value=\"{step}\" max=\"{totalSteps}\" style=\"width:720px\"></progress><div>{status}</div>{chart}{Samples?.ToHtml()}</div>";
+    }
+}
