@@ -111,7 +111,8 @@ public static class TrainCommand
             {
                 string model = Path.Combine(output, "model.bin");
                 trainer.SaveModel(model, $"{preset} preset, {trainer.Step} steps ({trainer.Position.Epoch} epochs) of batch {training.BatchSize} " +
-                    $"on {data.Count} Fashion-MNIST images, final mean loss {recent.Average():F4}, trained on {device} in {clock.Elapsed:hh\\:mm\\:ss}");
+                    $"on {data.Count} Fashion-MNIST images, final mean loss {recent.Average():F4}, trained on {device}; " +
+                    $"{(resume ? "the last session" : "wall time")} {clock.Elapsed:hh\\:mm\\:ss}");
                 Console.WriteLine($"Done in {clock.Elapsed:hh\\:mm\\:ss}. EMA weights: {model}");
             }
             else
