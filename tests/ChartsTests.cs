@@ -38,4 +38,13 @@ public class ChartsTests
         var error = Assert.Throws<ArgumentException>(() => Charts.Lines("t", "x", "y", new LineSeries("bad", [1, 2], [1])));
         Assert.Contains("bad", error.Message);
     }
+
+    [Fact]
+    public void A_log_x_copy_leaves_the_original_linear()
+    {
+        var chart = Charts.Lines("t", "steps", "y", new LineSeries("a", [10, 100, 1000], [3, 2, 1]));
+        var logChart = chart.WithLogX();
+        Assert.Contains("\"type\":\"log\"", logChart.ToJson());
+        Assert.DoesNotContain("\"log\"", chart.ToJson());
+    }
 }

@@ -27,6 +27,14 @@ public sealed class PlotlyChart : IHtmlView
     public IReadOnlyList<JsonObject> Traces { get; }
     public JsonObject Layout { get; }
 
+    /// <summary>A copy with a logarithmic x axis (for step counts 10 .. 1000, learning rates, ...).</summary>
+    public PlotlyChart WithLogX()
+    {
+        var layout = (JsonObject)Layout.DeepClone();
+        ((JsonObject)layout["xaxis"]!)["type"] = "log";
+        return new PlotlyChart(Traces.Select(t => (JsonObject)t.DeepClone()), layout);
+    }
+
     /// <summary>The figure as plotly.js JSON: {"data": [...], "layout": {...}}.</summary>
     public string ToJson() => new JsonObject
     {

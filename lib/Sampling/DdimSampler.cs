@@ -17,7 +17,6 @@ namespace Diffusion.Sampling;
 /// </summary>
 public sealed class DdimSampler
 {
-    private readonly ForwardProcess _forward;
     private readonly bool _clipX0;
 
     /// <param name="steps">How many network evaluations: 1 .. T. Timesteps are evenly spaced, ending at 0.</param>
@@ -25,16 +24,12 @@ public sealed class DdimSampler
     /// <param name="clipX0">Clip the predicted x_0 to [-1, 1] (off for inversion and for unbounded data).</param>
     public DdimSampler(NoiseSchedule schedule, int steps, double eta = 0.0, bool clipX0 = false)
     {
-        if (steps < 1 || steps > schedule.Steps)
-            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Must lie in 1 .. {schedule.Steps} (the schedule's T).");
         if (eta < 0)
             throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0.");
         Schedule = schedule;
         Eta = eta;
         _clipX0 = clipX0;
-        _forward = new ForwardProcess(schedule);
-        int stride = schedule.Steps / steps;
-        Timesteps = Enumerable.Range(0, steps).Select(i => i * stride).Reverse().ToArray();       // e.g. 980, 960, .., 0
+        Timesteps = TimestepSpacing.Choose(schedule, steps, Spacing.Even);                         // e.g. 980, 960, .., 0
     }
 
     public NoiseSchedule Schedule { get; }
@@ -68,26 +63,8 @@ public sealed class DdimSampler
     }
 
     /// <summary>Runs all visited steps starting from <paramref name="xT"/> (pass randn for fresh samples).</summary>
-    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null)
-    {
-        var x = xT.alias();
-        var trajectory = new List<Tensor>();
-        if (keepTrajectory)
-            trajectory.Add(x.cpu());
-        for (int i = 0; i < Timesteps.Count; i++)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var time = full(x.shape[0], (long)Timesteps[i], dtype: ScalarType.Int64, device: x.device);
-            var step = Step(model(x, time), i, x, generator);
-            x.Dispose();
-            x = step.Previous.MoveToOuterDisposeScope();
-            if (keepTrajectory)
-                trajectory.Add(x.cpu().MoveToOuterDisposeScope());
-            progress?.Report(i + 1);
-        }
-        return new SampleResult(x, trajectory);
-    }
+    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null) =>
+        SamplingLoop.Run(model, xT, Timesteps, (i, x, eps) => Step(eps, i, x, generator), keepTrajectory, progress);
 
     /// <summary>
     /// Deterministic DDIM run backwards (eta = 0): from a clean image x_0 to the x_T that <see cref="Sample"/> would

@@ -46,23 +46,14 @@ public sealed class DdpmSampler(NoiseSchedule schedule, ReverseVariance variance
     public SampleResult Sample(NoisePredictor model, long[] shape, Generator generator, Device device,
         bool keepTrajectory = false, IProgress<int>? progress = null)
     {
-        var x = randn(shape, generator: generator).to(device);                                 // x_T ~ N(0, I)
-        var trajectory = new List<Tensor>();
-        if (keepTrajectory)
-            trajectory.Add(x.cpu());
-        int done = 0;
-        foreach (int t in Timesteps)
-        {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            using var time = full(shape[0], (long)t, dtype: ScalarType.Int64, device: device);
-            var step = Step(model(x, time), t, x, generator);
-            x.Dispose();
-            x = step.Previous.MoveToOuterDisposeScope();
-            if (keepTrajectory)
-                trajectory.Add(x.cpu().MoveToOuterDisposeScope());
-            progress?.Report(++done);
-        }
-        return new SampleResult(x, trajectory);
+        using var xT = randn(shape, generator: generator).to(device);                          // x_T ~ N(0, I)
+        return Sample(model, xT, generator, keepTrajectory, progress);
+    }
+
+    /// <summary>Runs the whole chain from a given x_T (to compare samplers on the same starting noise).</summary>
+    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator generator, bool keepTrajectory = false, IProgress<int>? progress = null)
+    {
+        int[] visited = Timesteps.ToArray();
+        return SamplingLoop.Run(model, xT, visited, (i, x, eps) => Step(eps, visited[i], x, generator), keepTrajectory, progress);
     }
 }

@@ -79,6 +79,7 @@ public static class CheckedFile
     {
         CheckedFileKind.TrainingCheckpoint => "training checkpoint",
         CheckedFileKind.TrainedModel => "trained model",
+        CheckedFileKind.Classifier => "classifier",
         _ => $"file of kind {(int)kind}",
     };
 }
@@ -89,4 +90,6 @@ public enum CheckedFileKind
     TrainingCheckpoint = 1,
     /// <summary>Only what sampling needs: the (EMA) weights and the configuration.</summary>
     TrainedModel = 2,
+    /// <summary>A Fashion-MNIST classifier's weights and description, for judging samples (Diffusion.Evaluation).</summary>
+    Classifier = 3,
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Diffusion.Course;
 using Diffusion.Models;
+using Diffusion.Sampling;
 using Diffusion.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -10,7 +11,9 @@ namespace DiffusionCli;
 /// <summary>
 /// diffusion bench [--presets tiny,small] [--batch 64] [--seconds 10]
 /// Forward (inference) and training-step throughput of each UNet preset on random 28 x 28 images, in images per
-/// second, with the thread count and peak memory. A measurement, not a test: compare numbers from the same machine.
+/// second, with the thread count and peak memory; then sampling throughput (finished images per second) of the few-step
+/// samplers, measured, and of 1000-step DDPM, computed from the forward rate (one network call per step; running it would
+/// take minutes). A measurement, not a test: compare numbers from the same machine.
 /// </summary>
 public static class BenchCommand
 {
@@ -27,6 +30,7 @@ public static class BenchCommand
         var device = TorchRuntime.BestDevice();
         Console.WriteLine($"device {device}, {get_num_threads()} threads, batch {batch}, about {seconds} s per measurement");
         Console.WriteLine($"{"preset",-8} {"parameters",12} {"forward img/s",14} {"train img/s",12}");
+        var samplingRows = new List<(TrainCommand.Preset Preset, List<(string Sampler, double ImagesPerSecond)> Rates)>();
         foreach (var preset in presets)
         {
             manual_seed(0);
@@ -51,9 +55,31 @@ public static class BenchCommand
             using var trainer = new Trainer(model, new TrainingConfig { BatchSize = batch }, device, seed: 0);
             double train = Measure(seconds, () => trainer.TrainStep(x)) * batch;
             Console.WriteLine($"{preset.ToString().ToLowerInvariant(),-8} {model.ParameterCount(),12:N0} {forward,14:F0} {train,12:F0}");
+            samplingRows.Add((preset, SamplingThroughput(model, batch, device, forward)));
         }
+        Console.WriteLine($"\nsampling, finished images/s at batch {batch}:");
+        foreach (var (preset, rates) in samplingRows)
+            Console.WriteLine($"{preset.ToString().ToLowerInvariant(),-8} " + string.Join("  ", rates.Select(r => $"{r.Sampler} {r.ImagesPerSecond:F1}")));
         Console.WriteLine($"peak resident memory {PeakResidentMegabytes():F0} MB");
         return 0;
+    }
+
+    /// <summary>Images per second finished by DDIM (10 and 50 steps) and DPM-Solver++ (20 steps), one timed run each.</summary>
+    private static List<(string Sampler, double ImagesPerSecond)> SamplingThroughput(UNet model, int batch, Device device, double forward)
+    {
+        model.eval();
+        var schedule = Diffusion.Ddpm.NoiseSchedule.Linear();
+        Diffusion.Ddpm.NoisePredictor eps = (x, t) => model.forward(x, t);
+        var rates = new List<(string, double)>();
+        foreach (var choice in new[] { new SamplerChoice(SamplerKind.Ddim, 10), new SamplerChoice(SamplerKind.Ddim, 50), new SamplerChoice(SamplerKind.DpmSolver, 20) })
+        {
+            using var xT = randn([batch, 1, 28, 28], device: device);
+            var clock = Stopwatch.StartNew();
+            using var result = choice.Sample(eps, schedule, xT, new Generator(0));
+            rates.Add((choice.ToString(), batch / clock.Elapsed.TotalSeconds));
+        }
+        rates.Add(("DDPM, 1000 steps (from the forward rate)", forward / schedule.Steps));
+        return rates;
     }
 
     /// <summary>Calls per second of <paramref name="action"/>, after one warm-up call, over about <paramref name="seconds"/>.</summary>

@@ -5,6 +5,8 @@ string usage = """
     usage: diffusion <command> [options]
       train   train a UNet on Fashion-MNIST (see TrainCommand.cs): --out DIR [--preset tiny|small|large] --steps N | --epochs E ...
       bench   measure forward, training and sampling throughput on this machine (see BenchCommand.cs)
+      classifier  train the Fashion-MNIST classifier that judges samples in lessons 08-09 (see ClassifierCommand.cs)
+      evaluate  Frechet distance (our classifier's features) and time per image for several samplers; bits/dim (EvaluateCommand.cs)
     """;
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
@@ -18,6 +20,8 @@ try
     {
         "train" => TrainCommand.Run(options),
         "bench" => BenchCommand.Run(options),
+        "evaluate" => EvaluateCommand.Run(options),
+        "classifier" => ClassifierCommand.Run(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{usage}"),
     };
 }

@@ -11,8 +11,9 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion train --out DIR [--preset small] [--steps N | --epochs E] [--batch 128] [--lr 2e-4] [--max-images N]
-///                 [--classes] [--seed 0] [--checkpoint-every 500] [--resume]
+///                 [--classes [--init UNCONDITIONAL_MODEL]] [--seed 0] [--checkpoint-every 500] [--resume]
 /// Writes DIR/checkpoint.bin (resumable), DIR/loss.csv (one line per step) and, at the end, DIR/model.bin (EMA weights).
+/// --init starts a class-conditional model from a trained unconditional one (see WarmStart): fine-tuning, not from scratch.
 /// Ctrl-C or SIGTERM stops after the current step and saves the checkpoint; --resume continues exactly where it stopped.
 /// </summary>
 public static class TrainCommand
@@ -28,6 +29,9 @@ public static class TrainCommand
         bool conditional = options.Flag("classes");
         long seed = options.Long("seed", 0);
         bool resume = options.Flag("resume");
+        string init = options.String("init", "");
+        if (init != "" && !conditional)
+            throw new ArgumentException("--init starts a class-conditional model from an unconditional one: add --classes.");
         int checkpointEvery = (int)options.Long("checkpoint-every", 500);
         var training = new TrainingConfig
         {
@@ -69,7 +73,14 @@ public static class TrainCommand
                 Preset.Large => UNetConfig.Large,
                 _ => throw new ArgumentOutOfRangeException(nameof(preset)),
             } with { NumClasses = conditional ? FashionMnist.ClassNames.Count : 0 };
-            trainer = new Trainer(new UNet(modelConfig), training, device, seed);
+            var model = new UNet(modelConfig);
+            if (init != "")
+            {
+                var (unconditional, info) = TrainedModel.Load(init, torch.CPU);
+                WarmStart.FromUnconditional(model, unconditional);
+                Console.WriteLine($"Starting from {init}: {info.Description}");
+            }
+            trainer = new Trainer(model, training, device, seed);
             Directory.CreateDirectory(output);
             File.WriteAllText(lossLog, "step,loss,learning_rate,gradient_norm,epoch\n");
         }
@@ -88,10 +99,10 @@ public static class TrainCommand
             using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
             Console.WriteLine($"Training {trainer.Model.ParameterCount():N0} parameters on {device} with {torch.get_num_threads()} threads: " +
                               $"{data.Count} images, batch {training.BatchSize}, steps {trainer.Step} -> {totalSteps}.");
+            var recent = new Queue<double>(RecentLosses(lossLog, 100));                    // continues the log's moving average
             using var log = new StreamWriter(lossLog, append: true);
             var clock = Stopwatch.StartNew();
             long startStep = trainer.Step;
-            var recent = new Queue<double>();
             trainer.Fit(data, totalSteps, result =>
             {
                 log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{result.Step},{result.Loss:G6},{result.LearningRate:G4},{result.GradientNorm:G4},{result.Epoch}"));
@@ -122,6 +133,10 @@ public static class TrainCommand
         }
         return 0;
     }
+
+    /// <summary>The last <paramref name="count"/> losses already in the log (none for a new run).</summary>
+    private static IEnumerable<double> RecentLosses(string path, int count) =>
+        File.ReadLines(path).Skip(1).TakeLast(count).Select(line => double.Parse(line.Split(',')[1], CultureInfo.InvariantCulture)).ToList();
 
     /// <summary>After a resume, drop log lines past the checkpoint's step so the log matches what is being redone.</summary>
     private static void TruncateLog(string path, long step)

@@ -1,0 +1,57 @@
+using Diffusion.Ddpm;
+
+namespace Diffusion.Sampling;
+
+/// <summary>How a few-step sampler spreads its visits over the T trained timesteps.</summary>
+public enum Spacing
+{
+    /// <summary>Equal strides in t: 980, 960, .., 0 for 50 of 1000 (Song et al. 2021; diffusers' "leading").</summary>
+    Even,
+
+    /// <summary>Equal strides in log-SNR from t = T-1 to t = 0 (Lu et al. 2022's recommendation for small images).</summary>
+    UniformLogSnr,
+}
+
+/// <summary>Which of the T trained timesteps a few-step sampler visits: always distinct, highest first, ending at 0.</summary>
+public static class TimestepSpacing
+{
+    public static int[] Choose(NoiseSchedule schedule, int steps, Spacing spacing)
+    {
+        if (steps < 1 || steps > schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Must lie in 1 .. {schedule.Steps} (the schedule's T).");
+        return spacing switch
+        {
+            Spacing.Even => Even(schedule.Steps, steps),
+            Spacing.UniformLogSnr => UniformLogSnr(schedule, steps),
+            _ => throw new ArgumentOutOfRangeException(nameof(spacing), spacing, "Unknown spacing."),
+        };
+    }
+
+    /// <summary>Stride T / steps: for T = 1000 and 50 steps, 980, 960, .., 20, 0.</summary>
+    private static int[] Even(int diffusionSteps, int steps)
+    {
+        int stride = diffusionSteps / steps;
+        return Enumerable.Range(0, steps).Select(i => i * stride).Reverse().ToArray();
+    }
+
+    /// <summary>
+    /// The timesteps nearest to evenly spaced values of lambda = log(sqrt(abar) / sqrt(1 - abar)) between t = T-1 and
+    /// t = 0. Near t = 0 lambda changes fastest, so nearest timesteps can coincide; each is then moved to the next free
+    /// one, keeping them distinct and leaving room for the rest.
+    /// </summary>
+    private static int[] UniformLogSnr(NoiseSchedule schedule, int steps)
+    {
+        double[] lambda = schedule.AlphaBars.Select(abar => 0.5 * Math.Log(abar / (1 - abar))).ToArray();   // rises as t falls
+        int last = schedule.Steps - 1;
+        var chosen = new int[steps];
+        int previous = schedule.Steps;
+        for (int i = 0; i < steps; i++)
+        {
+            double target = steps == 1 ? lambda[0] : lambda[last] + (lambda[0] - lambda[last]) * i / (steps - 1);
+            int nearest = Enumerable.Range(0, schedule.Steps).MinBy(t => Math.Abs(lambda[t] - target));
+            chosen[i] = Math.Max(Math.Min(nearest, previous - 1), steps - 1 - i);                   // distinct, room for the rest
+            previous = chosen[i];
+        }
+        return chosen;
+    }
+}
