@@ -11,6 +11,7 @@ using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Ddpm;
 using Diffusion.Display;
+using Diffusion.Evaluation;
 using Diffusion.Models;
 using Diffusion.Sampling;
 using Diffusion.Training;

@@ -47,4 +47,13 @@ public class ChartsTests
         Assert.Contains("\"type\":\"log\"", logChart.ToJson());
         Assert.DoesNotContain("\"log\"", chart.ToJson());
     }
+
+    [Fact]
+    public void Grouped_bars_are_one_named_trace_per_group_side_by_side()
+    {
+        var chart = Charts.GroupedBars("f", "class", "fraction", ["a", "b"], new BarGroup("data", [0.5, 0.5]), new BarGroup("samples", [0.25, 0.75]));
+        Assert.Equal(["data", "samples"], chart.Traces.Select(t => (string)t["name"]!));
+        Assert.Equal("group", (string)chart.Layout["barmode"]!);
+        Assert.Throws<ArgumentException>(() => Charts.GroupedBars("f", "x", "y", ["a"], new BarGroup("bad", [1, 2])));
+    }
 }

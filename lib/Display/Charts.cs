@@ -5,6 +5,9 @@ namespace Diffusion.Display;
 /// <summary>One named curve of a line chart.</summary>
 public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
 
+/// <summary>One named set of bars of a grouped bar chart, one value per category.</summary>
+public sealed record BarGroup(string Name, IReadOnlyList<double> Values);
+
 /// <summary>
 /// The chart kinds the lessons use, with the course's defaults, so that a notebook needs one line per chart.
 /// Each returns a <see cref="PlotlyChart"/>: shown inline as the value of a cell, saved with SaveHtml.
@@ -36,6 +39,19 @@ public static class Charts
             ["type"] = "bar", ["x"] = new JsonArray(names.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()), ["y"] = Array(values),
         };
         return new PlotlyChart([trace], Layout(title, xTitle, yTitle, showLegend: false));
+    }
+
+    /// <summary>Several sets of values for the same names, as bars side by side (e.g. class frequencies of data and samples).</summary>
+    public static PlotlyChart GroupedBars(string title, string xTitle, string yTitle, IReadOnlyList<string> names, params BarGroup[] groups)
+    {
+        foreach (var g in groups.Where(g => g.Values.Count != names.Count))
+            throw new ArgumentException($"Group '{g.Name}' has {g.Values.Count} values for {names.Count} names.", nameof(groups));
+        var layout = Layout(title, xTitle, yTitle);
+        layout["barmode"] = "group";
+        return new PlotlyChart(groups.Select(g => new JsonObject
+        {
+            ["type"] = "bar", ["name"] = g.Name, ["x"] = new JsonArray(names.Select(n => (JsonNode)JsonValue.Create(n)!).ToArray()), ["y"] = Array(g.Values),
+        }), layout);
     }
 
     /// <summary>A histogram normalised to a probability density, so that it can be compared with a density curve.</summary>

@@ -11,9 +11,8 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion train --out DIR [--preset small] [--steps N | --epochs E] [--batch 128] [--lr 2e-4] [--max-images N]
-///                 [--classes [--init UNCONDITIONAL_MODEL]] [--seed 0] [--checkpoint-every 500] [--resume]
+///                 [--classes] [--seed 0] [--checkpoint-every 500] [--resume]
 /// Writes DIR/checkpoint.bin (resumable), DIR/loss.csv (one line per step) and, at the end, DIR/model.bin (EMA weights).
-/// --init starts a class-conditional model from a trained unconditional one (see WarmStart): fine-tuning, not from scratch.
 /// Ctrl-C or SIGTERM stops after the current step and saves the checkpoint; --resume continues exactly where it stopped.
 /// </summary>
 public static class TrainCommand
@@ -29,9 +28,6 @@ public static class TrainCommand
         bool conditional = options.Flag("classes");
         long seed = options.Long("seed", 0);
         bool resume = options.Flag("resume");
-        string init = options.String("init", "");
-        if (init != "" && !conditional)
-            throw new ArgumentException("--init starts a class-conditional model from an unconditional one: add --classes.");
         int checkpointEvery = (int)options.Long("checkpoint-every", 500);
         var training = new TrainingConfig
         {
@@ -73,14 +69,7 @@ public static class TrainCommand
                 Preset.Large => UNetConfig.Large,
                 _ => throw new ArgumentOutOfRangeException(nameof(preset)),
             } with { NumClasses = conditional ? FashionMnist.ClassNames.Count : 0 };
-            var model = new UNet(modelConfig);
-            if (init != "")
-            {
-                var (unconditional, info) = TrainedModel.Load(init, torch.CPU);
-                WarmStart.FromUnconditional(model, unconditional);
-                Console.WriteLine($"Starting from {init}: {info.Description}");
-            }
-            trainer = new Trainer(model, training, device, seed);
+            trainer = new Trainer(new UNet(modelConfig), training, device, seed);
             Directory.CreateDirectory(output);
             File.WriteAllText(lossLog, "step,loss,learning_rate,gradient_norm,epoch\n");
         }
