@@ -130,4 +130,20 @@ public class VariationalBoundTests(ITestOutputHelper output)
         p[255] = 1 - p.Sum();
         return -p.Where(q => q > 0).Sum(q => q * Math.Log2(q));
     }
+
+    /// <summary>
+    /// Evaluating the bound of a real network must not record gradients: accumulating the terms in place would otherwise
+    /// chain all T autograd graphs (every step's activations) to the result. Found when lesson 09 grew to 16 GB.
+    /// </summary>
+    [Fact]
+    public void Evaluating_a_network_keeps_no_autograd_graph()
+    {
+        manual_seed(3);
+        using var model = new Diffusion.Models.UNet(Diffusion.Models.UNetConfig.Tiny);
+        var bound = new VariationalBound(NoiseSchedule.Linear(10));
+        using var x0 = rand([2, 1, 28, 28]) * 2 - 1;
+        using var estimate = bound.Evaluate((x, t) => model.forward(x, t), x0, new Generator(1));
+        Assert.False(estimate.BitsPerDim.requires_grad);
+        Assert.True(estimate.BitsPerDim.isfinite().all().item<bool>());
+    }
 }

@@ -120,6 +120,7 @@ public sealed class VariationalBound
     /// </summary>
     public BoundEstimate Evaluate(NoisePredictor model, Tensor x0, Generator generator, bool clipX0 = true, IProgress<int>? progress = null)
     {
+        using var noGrad = no_grad();                        // else total.add_(term) would keep every step's autograd graph alive
         long batch = x0.shape[0];
         double toBitsPerDim = 1.0 / (x0[0].numel() * Math.Log(2));
         var termMeans = new double[Schedule.Steps];

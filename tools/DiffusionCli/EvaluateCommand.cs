@@ -11,7 +11,7 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 500] [--batch 250]
-///                    [--samplers ddpm:1000,ddim:50,dpm:20,ddim-eta1:50] [--bpd-images 0] [--seed 0] [--out FILE.csv]
+///                    [--samplers ddpm:1000,ddim:50,dpm:20,ddim-eta1:50 | none] [--bpd-images 0] [--seed 0] [--out FILE.csv]
 /// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
 /// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set). With
 /// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. Writes a CSV table
@@ -84,8 +84,8 @@ public static class EvaluateCommand
         return 0;
     }
 
-    /// <summary>"ddpm:1000,ddim:50,ddim-eta1:50,dpm:20" -> sampler choices.</summary>
-    private static List<SamplerChoice> ParseSamplers(string text) => text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(item =>
+    /// <summary>"ddpm:1000,ddim:50,ddim-eta1:50,dpm:20" -> sampler choices; "none" for none (e.g. only --bpd-images).</summary>
+    private static List<SamplerChoice> ParseSamplers(string text) => text == "none" ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(item =>
     {
         var parts = item.Split(':');
         if (parts.Length != 2 || !int.TryParse(parts[1], out int steps))
