@@ -17,7 +17,7 @@ namespace Diffusion.Sampling;
 ///   1. x0 = (x_t - sigma_t eps) / alpha_t                                        (data prediction from eps)
 ///   2. h  = lambda_s - lambda_t;  r = (lambda_t - lambda_u) / h                  (Algorithm 2)
 ///   3. D  = (1 + 1 / (2r)) x0 - (1 / (2r)) x0_previous                           (second order; D = x0 on the first step)
-///   4. x_s = (sigma_s / sigma_t) x_t - alpha_s (e^(-h) - 1) D                    (eq. 9's exact linear part)
+///   4. x_s = (sigma_s / sigma_t) x_t - alpha_s (e^(-h) - 1) D                    (Algorithm 2; the linear part solved exactly)
 ///
 /// After the last visited timestep (t = 0) the target is the clean image (sigma_s = 0, h = infinity), so step 4 returns D;
 /// that last jump is first order (D = x0), as in Lu et al.'s "lower order final".
