@@ -9,9 +9,9 @@ namespace Diffusion.Tests;
 public class TrainerTests
 {
     private static readonly string DataFolder = Path.Combine(RepoPaths.Root, "data");
-    private static readonly TrainingConfig Quick = new() { BatchSize = 16, LearningRate = 1e-3, WarmupSteps = 5 };
+    internal static readonly TrainingConfig Quick = new() { BatchSize = 16, LearningRate = 1e-3, WarmupSteps = 5 };
 
-    private static Trainer NewTrainer(int seed = 0, TrainingConfig? config = null, UNetConfig? model = null)
+    internal static Trainer NewTrainer(int seed = 0, TrainingConfig? config = null, UNetConfig? model = null)
     {
         manual_seed(seed);
         return new Trainer(new UNet(model ?? UNetConfig.Tiny), config ?? Quick, CPU, seed);
@@ -90,11 +90,19 @@ public class TrainerTests
         using var trainer = NewTrainer(config: Quick with { WarmupSteps = 4, LearningRate = 1e-3 });
         Assert.Equal([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3], Enumerable.Range(0, 5).Select(s => trainer.LearningRateAt(s)));
     }
+}
 
+/// <summary>The process's memory is only a fair measure while no other test runs: this collection runs alone.</summary>
+[CollectionDefinition(nameof(RunsAlone), DisableParallelization = true)]
+public sealed class RunsAlone;
+
+[Collection(nameof(RunsAlone))]
+public class TrainerMemoryTests
+{
     [Fact]
     public void Memory_stays_flat_over_1000_steps()
     {
-        using var trainer = NewTrainer(config: Quick with { BatchSize = 4 });
+        using var trainer = TrainerTests.NewTrainer(config: TrainerTests.Quick with { BatchSize = 4 });
         using var x = rand(4, 1, 28, 28) * 2 - 1;
         for (int i = 0; i < 100; i++)
             trainer.TrainStep(x);
