@@ -43,7 +43,9 @@ public static class EvaluateCommand
         using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples, log: Console.WriteLine);
         using var testImages = FashionMnist.ToModelRange(test.Images);                          // [10000, 1, 28, 28]
         var distance = new ClassifierFrechetDistance(classifier, testImages);
-        var schedule = NoiseSchedule.Linear(info.Training.DiffusionSteps);
+        if (info.Training.Target != PredictionTarget.Epsilon)
+            throw new ArgumentException($"{modelPath} predicts {info.Training.Target}; the samplers and the bound take a noise (Epsilon) prediction.");
+        var schedule = NoiseSchedule.Create(info.Training.Schedule, info.Training.DiffusionSteps);   // the schedule it was trained with
         NoisePredictor eps = (x, t) => model.forward(x, t);
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
