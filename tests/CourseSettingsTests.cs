@@ -28,8 +28,6 @@ public class CourseSettingsTests
         Assert.Equal(60_000, (settings with { Quick = false }).Choose(full: 60_000, quick: 500));
         Assert.Equal(500, (settings with { Quick = true }).Choose(full: 60_000, quick: 500));
         Assert.Equal(RepoPaths.Root, settings.RepositoryRoot);
-        string figure = settings.FigurePath("00_setup", "grid.png");
-        Assert.True(Directory.Exists(Path.GetDirectoryName(figure)));
-        Directory.Delete(settings.OutputFolder, recursive: true);
+        Assert.Equal(Path.Combine(settings.OutputFolder, "figures", "00_setup"), settings.Figures("00_setup").Folder);
     }
 }

@@ -28,12 +28,16 @@ public sealed record CourseSettings(bool Quick, string RepositoryRoot, string Da
     /// <summary>The full-size value normally, the small one in quick mode: <c>course.Choose(full: 60_000, quick: 2_000)</c>.</summary>
     public T Choose<T>(T full, T quick) => Quick ? quick : full;
 
-    /// <summary>A path under &lt;output&gt;/figures/&lt;lesson&gt;/, with its folder created.</summary>
-    public string FigurePath(string lesson, string fileName)
+    /// <summary>
+    /// The figures of one lesson, saved under &lt;output&gt;/figures/&lt;lesson&gt;/:
+    /// <c>var figures = course.Figures("01_noise_schedules");</c>, then <c>figures.Show(chart, "betas")</c>.
+    /// </summary>
+    /// <param name="lesson">The notebook's file name without extension.</param>
+    public LessonFigures Figures(string lesson)
     {
-        string folder = Path.Combine(OutputFolder, "figures", lesson);
-        Directory.CreateDirectory(folder);
-        return Path.Combine(folder, fileName);
+        if (string.IsNullOrWhiteSpace(lesson) || lesson.IndexOfAny(['/', '\\']) >= 0 || lesson is "." or "..")
+            throw new ArgumentException($"Lesson '{lesson}' must be a notebook's name, e.g. \"01_noise_schedules\".", nameof(lesson));
+        return new LessonFigures(Path.Combine(OutputFolder, "figures", lesson));
     }
 
     /// <summary>Reads the value of DIFFUSION_QUICK: unset, empty, 0/false/no are off; 1/true/yes are on; anything else is an error.</summary>

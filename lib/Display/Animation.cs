@@ -10,7 +10,7 @@ namespace Diffusion.Display;
 /// of a cell; <see cref="Save"/> writes the .gif.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
-public sealed class Animation : IHtmlView
+public sealed class Animation : IHtmlView, IFigure
 {
     private Animation(byte[] gif) => Gif = gif;
 
@@ -52,6 +52,10 @@ public sealed class Animation : IHtmlView
             animation?.Dispose();
         }
     }
+
+    public string FileExtension => ".gif";
+
+    /// <summary>Writes <see cref="Gif"/>.</summary>
     public void Save(string path) => File.WriteAllBytes(path, Gif);
 
     public string ToHtml() => $"<img src=\"data:image/gif;base64,{Convert.ToBase64String(Gif)}\" style=\"image-rendering:pixelated\"/>";

@@ -10,7 +10,7 @@ public sealed record BarGroup(string Name, IReadOnlyList<double> Values);
 
 /// <summary>
 /// The chart kinds the lessons use, with the course's defaults, so that a notebook needs one line per chart.
-/// Each returns a <see cref="PlotlyChart"/>: shown inline as the value of a cell, saved with SaveHtml.
+/// Each returns a <see cref="PlotlyChart"/>: shown inline as the value of a cell, saved as .html with Save.
 /// </summary>
 public static class Charts
 {

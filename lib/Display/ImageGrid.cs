@@ -8,11 +8,11 @@ namespace Diffusion.Display;
 
 /// <summary>
 /// A batch of images laid out in a grid, shown inline as a PNG when it is the value of a notebook cell and
-/// saved with <see cref="SavePng"/>. Float tensors are read as values in <c>range</c> (default [-1, 1], the
+/// saved as a .png with <see cref="Save"/>. Float tensors are read as values in <c>range</c> (default [-1, 1], the
 /// course's data range) and clamped; uint8 tensors are taken as 0..255 pixels.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
-public sealed class ImageGrid : IHtmlView
+public sealed class ImageGrid : IHtmlView, IFigure
 {
     private const byte PaddingShade = 64;
 
@@ -85,7 +85,10 @@ public sealed class ImageGrid : IHtmlView
         return new ImageGrid(grid, channels, scale, tiles, captions, columns, gridW * scale, gridH * scale);
     }
 
-    public void SavePng(string path) => File.WriteAllBytes(path, Png);
+    public string FileExtension => ".png";
+
+    /// <summary>Writes <see cref="Png"/>.</summary>
+    public void Save(string path) => File.WriteAllBytes(path, Png);
 
     public string ToHtml()
     {

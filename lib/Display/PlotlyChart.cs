@@ -14,7 +14,7 @@ namespace Diffusion.Display;
 /// Plotly.NET call fails inside a notebook. Writing the figure JSON directly has no such dependency.
 /// </remarks>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
-public sealed class PlotlyChart : IHtmlView
+public sealed class PlotlyChart : IHtmlView, IFigure
 {
     public const string PlotlyJsUrl = "https://cdn.plot.ly/plotly-2.35.2.min.js";
 
@@ -70,7 +70,9 @@ public sealed class PlotlyChart : IHtmlView
             """;
     }
 
+    public string FileExtension => ".html";
+
     /// <summary>Writes a standalone HTML page showing the chart.</summary>
-    public void SaveHtml(string path) =>
+    public void Save(string path) =>
         File.WriteAllText(path, $"<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{System.Net.WebUtility.HtmlEncode((string?)Layout["title"]?["text"] ?? "chart")}</title></head>\n<body>\n{ToHtml()}\n</body></html>\n");
 }
