@@ -96,7 +96,8 @@ public class GuidanceTests(ITestOutputHelper output)
         using var t = zeros(3, dtype: ScalarType.Int64);
         var error = Assert.Throws<ArgumentException>(() => guided(x, t));
         Assert.Contains("3 images but 4 labels", error.Message);
-        using var unconditional = new Diffusion.Models.UNet(Diffusion.Models.UNetConfig.Tiny);
-        Assert.Throws<ArgumentException>(() => ClassifierFreeGuidance.Guide(unconditional, labels, scale: 2));
+        using var network = new Diffusion.Models.UNet(Diffusion.Models.UNetConfig.Tiny);
+        var unconditional = new Diffusion.Training.TrainedModel(network, new(new Diffusion.Training.TrainingConfig(), 0, 0, "untrained"));
+        Assert.Contains("unconditional", Assert.Throws<InvalidOperationException>(() => unconditional.Guided(labels, scale: 2)).Message);
     }
 }

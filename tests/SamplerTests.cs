@@ -123,19 +123,109 @@ public class SamplerTests(ITestOutputHelper output)
         var sampler = new DpmSolverSampler(Schedule, 10);
         using var x = randn([3, 4]);
         using var eps = OptimalEps(x, full(3L, (long)sampler.Timesteps[1], dtype: ScalarType.Int64));
-        Assert.Throws<ArgumentNullException>(() => sampler.Step(eps, 1, x, previousX0: null));
+        var error = Assert.Throws<InvalidOperationException>(() => sampler.Step(eps, 1, x, generator: null));   // no step 0 before it
+        Assert.Contains("Start every run at index 0", error.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => new DpmSolverSampler(Schedule, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => new DpmSolverSampler(Schedule, 1001));
+    }
+
+    /// <summary>What a perfect network of each kind outputs for the Gaussian data: eps, E[x_0 | x_t], or v = sqrt(abar) eps - sqrt(1 - abar) x_0.</summary>
+    private static NoisePredictor OptimalOutput(PredictionTarget target) => (xt, t) =>
+    {
+        var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
+        var eps = OptimalEps(xt, t);
+        var x0 = (xt - (1 - abar).sqrt() * eps) / abar.sqrt();
+        return target switch
+        {
+            PredictionTarget.Epsilon => eps,
+            PredictionTarget.X0 => x0,
+            _ => abar.sqrt() * eps - (1 - abar).sqrt() * x0,
+        };
+    };
+
+    /// <summary>
+    /// A model trained to output eps, x_0 or v samples the data distribution with every sampler, through its noise
+    /// equivalent (ForwardProcess.AsNoisePredictor, which TrainedModel uses): DDPM reproduces the data, DDIM the exact
+    /// variance recursion, DPM-Solver++ the closed-form ODE solution, each as closely as with the eps model.
+    /// </summary>
+    [Theory]
+    [InlineData(PredictionTarget.Epsilon)]
+    [InlineData(PredictionTarget.X0)]
+    [InlineData(PredictionTarget.Velocity)]
+    public void A_model_of_any_target_samples_correctly_with_every_sampler(PredictionTarget target)
+    {
+        var model = new ForwardProcess(Schedule).AsNoisePredictor(target, OptimalOutput(target));
+        using (var ddpm = new DdpmSampler(Schedule, clipX0: false).Sample(model, [8000, 4], new Generator(1), CPU))
+            AssertGaussianData(ddpm.Images, $"{target}, DDPM", varianceTolerance: 0.04);
+
+        var ddim = new DdimSampler(Schedule, 50);
+        using (var xT = randn([8000, 4], generator: new Generator(2), dtype: ScalarType.Float64))
+        using (var result = ddim.Sample(model, xT))
+            AssertGaussianData(result.Images, $"{target}, DDIM 50", varianceTolerance: 0.005, expectedVariance: PredictedDdimVariance(ddim, xT.var().item<double>()));
+
+        var dpm = new DpmSolverSampler(Schedule, 20);
+        double error = OdeError(dpm.Timesteps, xT => dpm.Sample(model, xT));
+        output.WriteLine($"{target}, DPM-Solver++ 20 steps: mean |x0 - exact ODE solution| {error:E2}");
+        Assert.True(error < 1e-2, $"DPM-Solver++ with a {target} model is {error} from the ODE solution");
+    }
+
+    /// <summary>The loop a lesson writes by hand, against the common contract, gives what Sample gives; a multistep sampler resets per run.</summary>
+    [Theory]
+    [InlineData("ddpm")]
+    [InlineData("ddim:20:eta=1")]
+    [InlineData("dpm:10")]
+    public void A_hand_written_loop_equals_Sample_and_runs_repeat(string spec)
+    {
+        var sampler = (SamplerSpec.Parse(spec) with { ClipX0 = false }).Create(Schedule);
+        using var xT = randn([64, 4], generator: new Generator(6), dtype: ScalarType.Float64);
+        var generator = new Generator(7);
+        var x = xT.alias();
+        for (int i = 0; i < sampler.Timesteps.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var time = full(64L, (long)sampler.Timesteps[i], dtype: ScalarType.Int64);           // [B]
+            var next = sampler.Step(OptimalEps(x, time), i, x, generator).Previous;
+            x.Dispose();
+            x = next.MoveToOuterDisposeScope();
+        }
+        using (x)
+        using (var first = sampler.Sample(OptimalEps, xT, new Generator(7)))
+        using (var second = sampler.Sample(OptimalEps, xT, new Generator(7)))
+        {
+            Assert.True(first.Images.allclose(x, rtol: 0, atol: 1e-12), $"{spec}: the hand-written loop differs from Sample");
+            Assert.True(second.Images.eq(first.Images).all().item<bool>(), $"{spec}: a second run differs from the first");
+        }
+    }
+
+    [Fact]
+    public void Sampler_specs_parse_name_and_create_every_sampler()
+    {
+        Assert.Equal(new SamplerSpec(SamplerKind.Ddim, 50, Eta: 1), SamplerSpec.Parse("ddim:50:eta=1"));
+        Assert.Equal(new SamplerSpec(SamplerKind.DpmSolver, 20, Spacing: Spacing.Even), SamplerSpec.Parse(" DPM:20:spacing=even "));
+        Assert.Equal(new SamplerSpec(SamplerKind.Ddpm), SamplerSpec.Parse("ddpm"));
+        Assert.Equal(["ddpm", "ddim:50", "dpm:20"], SamplerSpec.ParseList("ddpm, ddim:50,dpm:20").Select(s => s.Text));
+        Assert.Empty(SamplerSpec.ParseList("none"));
+        Assert.Equal("ddim:50:eta=0.5", SamplerSpec.Parse("ddim:50:eta=0.5").Text);
+        Assert.Equal("DDIM eta=0.5, 50 steps", SamplerSpec.Parse("ddim:50:eta=0.5").ToString());
+        Assert.Contains("known: ddpm, ddim, dpm", Assert.Throws<FormatException>(() => SamplerSpec.Parse("euler:20")).Message);
+        Assert.Contains("'fast'", Assert.Throws<FormatException>(() => SamplerSpec.Parse("ddim:fast")).Message);
+        Assert.Contains("needs a step count", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("ddim").Create(Schedule)).Message);
+        Assert.Contains("no eta", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("dpm:20:eta=1").Create(Schedule)).Message);
+        foreach (var kind in Enum.GetValues<SamplerKind>())                                      // every kind is tagged and can be built
+        {
+            var sampler = new SamplerSpec(kind, kind == SamplerKind.Ddpm ? null : 10).Create(Schedule);
+            Assert.Equal(0, sampler.Timesteps[^1]);
+        }
     }
 
     [Fact]
     public void A_sampler_choice_generates_in_batches_and_names_itself()
     {
-        var choice = new SamplerChoice(SamplerKind.DpmSolver, 20);
+        var choice = new SamplerSpec(SamplerKind.DpmSolver, 20);
         var reported = new List<int>();
         var batches = new List<(int First, int Size)>();
-        var (images, secondsPerImage) = choice.Generate((first, size) => { batches.Add((first, size)); return OptimalEps; },
-            Schedule, count: 250, batchSize: 100, [4], new Generator(8), CPU, new SynchronousProgress(reported));
+        var (images, secondsPerImage) = choice.Create(Schedule).Generate((first, size) => { batches.Add((first, size)); return OptimalEps; },
+            count: 250, batchSize: 100, [4], new Generator(8), CPU, new SynchronousProgress(reported));
         using (images)
         {
             Assert.Equal(new long[] { 250, 4 }, images.shape);
@@ -145,9 +235,8 @@ public class SamplerTests(ITestOutputHelper output)
             AssertGaussianData(images.to_type(ScalarType.Float64), choice.ToString(), varianceTolerance: 0.15);
         }
         Assert.Equal("DPM-Solver++(2M), 20 steps", choice.ToString());
-        Assert.Equal("DDIM eta=1", new SamplerChoice(SamplerKind.Ddim, 50, Eta: 1).Name);
-        using var xT = randn([2, 4]);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerChoice(SamplerKind.Ddpm, 50).Sample(OptimalEps, Schedule, xT, new Generator(1)));
+        Assert.Equal("DDIM eta=1", new SamplerSpec(SamplerKind.Ddim, 50, Eta: 1).Name);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSpec(SamplerKind.Ddpm, 50).Create(Schedule));
         Assert.Contains("all 1000 steps", error.Message);
     }
 
@@ -187,12 +276,13 @@ public class SamplerTests(ITestOutputHelper output)
         var sampler = new DdpmSampler(Schedule);
         using var xt = randn(8, 1, 4, 4);
         using var eps = randn(8, 1, 4, 4);
-        var last1 = sampler.Step(eps, 0, xt, new Generator(1));
-        var last2 = sampler.Step(eps, 0, xt, new Generator(2));
+        int lastIndex = sampler.Timesteps.Count - 1;                                           // t = 0
+        var last1 = sampler.Step(eps, lastIndex, xt, new Generator(1));
+        var last2 = sampler.Step(eps, lastIndex, xt, new Generator(2));
         Assert.True(last1.Previous.eq(last2.Previous).all().item<bool>());
         Assert.True(last1.Previous.eq(last1.PredictedX0).all().item<bool>());     // at t = 0 the mean is x0 itself
-        var mid1 = sampler.Step(eps, 500, xt, new Generator(1));
-        var mid2 = sampler.Step(eps, 500, xt, new Generator(2));
+        var mid1 = sampler.Step(eps, 499, xt, new Generator(1));                               // t = 500
+        var mid2 = sampler.Step(eps, 499, xt, new Generator(2));
         Assert.False(mid1.Previous.eq(mid2.Previous).all().item<bool>());
         Assert.Equal(Enumerable.Range(0, 1000).Reverse(), sampler.Timesteps);
     }

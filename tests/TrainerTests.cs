@@ -1,5 +1,7 @@
 using Diffusion.Data;
+using Diffusion.Ddpm;
 using Diffusion.Models;
+using Diffusion.Storage;
 using Diffusion.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -174,13 +176,18 @@ public class CheckedFileTests
         manual_seed(1);
         using var model = new UNet(UNetConfig.Tiny with { NumClasses = 10 });
         model.eval();
-        TrainedModel.Save(temp.File("model.bin"), model, new TrainedModelInfo(new TrainingConfig(), 5, 1, "test"));
-        var (loaded, info) = TrainedModel.Load(temp.File("model.bin"), CPU);
-        using (loaded)
+        var training = new TrainingConfig { Schedule = ScheduleKind.Cosine, DiffusionSteps = 500, Target = PredictionTarget.Velocity };
+        new TrainedModel(model, new TrainedModelInfo(training, 5, 1, "test")).Save(temp.File("model.bin"));
+        var trained = TrainedModel.Load(temp.File("model.bin"), CPU);
+        using (var loaded = trained.Network)
         {
             Assert.Equal(10, loaded.Config.NumClasses);
+            Assert.Equal(10, trained.ClassCount);
             Assert.Equal([1, 2], loaded.Config.ChannelMultipliers);
-            Assert.Equal("test", info.Description);
+            Assert.Equal("test", trained.Description);
+            Assert.Equal(PredictionTarget.Velocity, trained.Target);                              // the model knows how it was trained
+            Assert.Equal(ScheduleKind.Cosine, trained.Schedule.Kind);
+            Assert.Equal(500, trained.Schedule.Steps);
             using var x = randn(2, 1, 28, 28);
             using var t = tensor(new long[] { 1, 2 });
             using var a = model.forward(x, t);

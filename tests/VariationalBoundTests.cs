@@ -108,6 +108,39 @@ public class VariationalBoundTests(ITestOutputHelper output)
         Assert.True(betaTildeMean > betaMean, $"beta-tilde {betaTildeMean} vs beta {betaMean}");
     }
 
+    /// <summary>
+    /// A network trained to output x_0 or v is evaluated through its noise equivalent (ForwardProcess.AsNoisePredictor):
+    /// the optimal x_0 and v predictors for the Gaussian data above must give the same bound, sample by sample, as the
+    /// optimal eps predictor, on the same noise.
+    /// </summary>
+    [Theory]
+    [InlineData(PredictionTarget.X0)]
+    [InlineData(PredictionTarget.Velocity)]
+    public void A_model_of_any_target_is_evaluated_like_its_eps_equivalent(PredictionTarget target)
+    {
+        const double mu = 0.1, s = 0.3;
+        using var z = randn(500, 8, dtype: ScalarType.Float64, generator: new Generator(7)) * s + mu;
+        using var x0 = ((z + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1;                        // [N, D] on the 8-bit grid
+        Tensor OptimalEps(Tensor xt, Tensor t)
+        {
+            var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
+            return (1 - abar).sqrt() * (xt - abar.sqrt() * mu) / (abar * s * s + 1 - abar);
+        }
+        Tensor OptimalOutput(Tensor xt, Tensor t)                                                // what a perfect x_0 or v network outputs
+        {
+            var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
+            var eps = OptimalEps(xt, t);
+            var x0Hat = (xt - (1 - abar).sqrt() * eps) / abar.sqrt();
+            return target == PredictionTarget.X0 ? x0Hat : abar.sqrt() * eps - (1 - abar).sqrt() * x0Hat;
+        }
+        var bound = new VariationalBound(Schedule, ReverseVariance.Beta);
+        using var reference = bound.Evaluate(OptimalEps, x0, new Generator(8), clipX0: false);
+        using var converted = bound.Evaluate(new ForwardProcess(Schedule).AsNoisePredictor(target, OptimalOutput), x0, new Generator(8), clipX0: false);
+        double difference = (reference.BitsPerDim - converted.BitsPerDim).abs().max().item<double>();
+        output.WriteLine($"{target}: bound {converted.BitsPerDim.mean().item<double>():F4} bits/dim, largest difference from eps {difference:E1}");
+        Assert.True(difference < 1e-6, $"the {target} model's bound differs from the eps model's by {difference}");
+    }
+
     private static (double Mean, double StandardError) MeanAndError(Tensor values) =>
         (values.mean().item<double>(), values.std().item<double>() / Math.Sqrt(values.shape[0]));
 

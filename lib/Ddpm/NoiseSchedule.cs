@@ -3,7 +3,8 @@ using static TorchSharp.torch;
 namespace Diffusion.Ddpm;
 
 /// <summary>
-/// A noise schedule beta_1..beta_T and every quantity derived from it, computed once in double precision.
+/// A noise schedule beta_1..beta_T and every quantity derived from it, computed once in double precision and exposed
+/// read-only (<see cref="ScheduleTable"/>: each table is uploaded to a device once, not on every call).
 ///
 /// Indexing: arrays are indexed by the code timestep t = 0..T-1, which is the paper's t + 1 (code t = 0 is the
 /// paper's first step, t = 1). This is the convention of diffusers and improved-diffusion.
@@ -15,6 +16,8 @@ namespace Diffusion.Ddpm;
 /// | AlphaBars[t]                | abar_t = prod_{s&lt;=t} alpha_s             | Ho, eq. 4               |
 /// | AlphaBarsPrevious[t]        | abar_{t-1}, with abar_0 = 1             | Ho, eq. 7               |
 /// | SqrtAlphaBars, SqrtOneMinusAlphaBars | the signal and noise weights of x_t | Ho, eq. 4             |
+/// | SqrtAlphas, SqrtBetas       | the weights of one Markov step           | Ho, eq. 2               |
+/// | LogOneMinusAlphaBars        | log(1 - abar_t), the log variance of q(x_t given x_0) | Ho, eq. 4 |
 /// | Snr[t]                      | abar_t / (1 - abar_t)                   | Kingma et al. 2021      |
 /// | PosteriorVariance[t]        | beta-tilde_t                            | Ho, eq. 7               |
 /// | PosteriorMeanCoefX0, ...Xt  | the two weights of mu-tilde_t           | Ho, eq. 7               |
@@ -25,58 +28,70 @@ public sealed class NoiseSchedule
     {
         Kind = kind;
         int steps = betas.Length;
-        Betas = betas;
-        Alphas = new double[steps];
-        AlphaBars = new double[steps];
-        AlphaBarsPrevious = new double[steps];
+        var alphas = Map(betas, beta => 1 - beta);
+        var alphaBars = new double[steps];
+        var alphaBarsPrevious = new double[steps];
         double product = 1;
         for (int t = 0; t < steps; t++)
         {
-            Alphas[t] = 1 - betas[t];
-            AlphaBarsPrevious[t] = product;
-            product *= Alphas[t];
-            AlphaBars[t] = product;                                                   // Ho eq. 4
+            alphaBarsPrevious[t] = product;
+            product *= alphas[t];
+            alphaBars[t] = product;                                                   // Ho eq. 4
         }
-        SqrtAlphaBars = Map(AlphaBars, Math.Sqrt);
-        SqrtOneMinusAlphaBars = Map(AlphaBars, abar => Math.Sqrt(1 - abar));
-        Snr = Map(AlphaBars, abar => abar / (1 - abar));
-        LogSnr = Map(Snr, Math.Log);
+        Betas = new(betas);
+        Alphas = new(alphas);
+        AlphaBars = new(alphaBars);
+        AlphaBarsPrevious = new(alphaBarsPrevious);
+        SqrtAlphas = new(Map(alphas, Math.Sqrt));
+        SqrtBetas = new(Map(betas, Math.Sqrt));
+        SqrtAlphaBars = new(Map(alphaBars, Math.Sqrt));
+        SqrtOneMinusAlphaBars = new(Map(alphaBars, abar => Math.Sqrt(1 - abar)));
+        LogOneMinusAlphaBars = new(Map(alphaBars, abar => Math.Log(1 - abar)));
+        Snr = new(Map(alphaBars, abar => abar / (1 - abar)));
+        LogSnr = new(Snr.Select(Math.Log));
 
         // Posterior q(x_{t-1} | x_t, x_0) = N(coefX0 * x0 + coefXt * xt, betaTilde)   (Ho eq. 6-7)
-        PosteriorVariance = new double[steps];
-        PosteriorMeanCoefX0 = new double[steps];
-        PosteriorMeanCoefXt = new double[steps];
+        var posteriorVariance = new double[steps];
+        var coefX0 = new double[steps];
+        var coefXt = new double[steps];
         for (int t = 0; t < steps; t++)
         {
-            PosteriorVariance[t] = betas[t] * (1 - AlphaBarsPrevious[t]) / (1 - AlphaBars[t]);
-            PosteriorMeanCoefX0[t] = betas[t] * Math.Sqrt(AlphaBarsPrevious[t]) / (1 - AlphaBars[t]);
-            PosteriorMeanCoefXt[t] = (1 - AlphaBarsPrevious[t]) * Math.Sqrt(Alphas[t]) / (1 - AlphaBars[t]);
+            posteriorVariance[t] = betas[t] * (1 - alphaBarsPrevious[t]) / (1 - alphaBars[t]);
+            coefX0[t] = betas[t] * Math.Sqrt(alphaBarsPrevious[t]) / (1 - alphaBars[t]);
+            coefXt[t] = (1 - alphaBarsPrevious[t]) * Math.Sqrt(alphas[t]) / (1 - alphaBars[t]);
         }
+        PosteriorVariance = new(posteriorVariance);
+        PosteriorMeanCoefX0 = new(coefX0);
+        PosteriorMeanCoefXt = new(coefXt);
         // beta-tilde is 0 at code t = 0; its log is clipped to the next value (as improved-diffusion does),
         // so that the log stays finite. Only the decoder term at t = 0 uses it.
-        PosteriorLogVarianceClipped = Map(PosteriorVariance, Math.Log);
+        var logVariance = Map(posteriorVariance, Math.Log);
         if (steps > 1)
-            PosteriorLogVarianceClipped[0] = Math.Log(PosteriorVariance[1]);
+            logVariance[0] = logVariance[1];
+        PosteriorLogVarianceClipped = new(logVariance);
     }
 
     /// <summary>The family this schedule was made from, or null for <see cref="FromBetas"/>.</summary>
     public ScheduleKind? Kind { get; }
 
     /// <summary>T, the number of diffusion steps.</summary>
-    public int Steps => Betas.Length;
+    public int Steps => Betas.Count;
 
-    public double[] Betas { get; }
-    public double[] Alphas { get; }
-    public double[] AlphaBars { get; }
-    public double[] AlphaBarsPrevious { get; }
-    public double[] SqrtAlphaBars { get; }
-    public double[] SqrtOneMinusAlphaBars { get; }
-    public double[] Snr { get; }
-    public double[] LogSnr { get; }
-    public double[] PosteriorVariance { get; }
-    public double[] PosteriorLogVarianceClipped { get; }
-    public double[] PosteriorMeanCoefX0 { get; }
-    public double[] PosteriorMeanCoefXt { get; }
+    public ScheduleTable Betas { get; }
+    public ScheduleTable Alphas { get; }
+    public ScheduleTable AlphaBars { get; }
+    public ScheduleTable AlphaBarsPrevious { get; }
+    public ScheduleTable SqrtAlphas { get; }
+    public ScheduleTable SqrtBetas { get; }
+    public ScheduleTable SqrtAlphaBars { get; }
+    public ScheduleTable SqrtOneMinusAlphaBars { get; }
+    public ScheduleTable LogOneMinusAlphaBars { get; }
+    public ScheduleTable Snr { get; }
+    public ScheduleTable LogSnr { get; }
+    public ScheduleTable PosteriorVariance { get; }
+    public ScheduleTable PosteriorLogVarianceClipped { get; }
+    public ScheduleTable PosteriorMeanCoefX0 { get; }
+    public ScheduleTable PosteriorMeanCoefXt { get; }
 
     /// <summary>A schedule of the given family with its published defaults.</summary>
     public static NoiseSchedule Create(ScheduleKind kind, int steps = 1000) => kind switch
@@ -141,16 +156,16 @@ public sealed class NoiseSchedule
     /// <summary>
     /// Gathers per-timestep values for a batch and shapes them to broadcast against <paramref name="like"/>:
     /// values[t[b]] becomes a [B, 1, 1, ...] tensor of like's dtype and device. t may be a scalar (same for all).
+    /// A <see cref="ScheduleTable"/> is uploaded once per device; any other list is uploaded for this call.
     /// </summary>
-    public static Tensor Extract(double[] values, Tensor t, Tensor like)
+    public static Tensor Extract(IReadOnlyList<double> values, Tensor t, Tensor like)
     {
-        long batch = like.shape[0];
-        using var table = tensor(values, dtype: ScalarType.Float64, device: like.device);      // [T]
-        using var index = (t.dim() == 0 ? t.expand(batch) : t).to(ScalarType.Int64, like.device);  // [B]
-        var shape = new long[like.dim()];
-        Array.Fill(shape, 1L);
-        shape[0] = batch;
-        return table.index_select(0, index).to_type(like.dtype).reshape(shape);                 // [B, 1, 1, 1]
+        if (values is ScheduleTable table)
+            return table.Gather(t, like);
+        var once = new ScheduleTable(values);
+        var result = once.Gather(t, like);
+        once.OnDevice(like.device, like.dtype).Dispose();
+        return result;
     }
 
     private static void CheckSteps(int steps, string name = "steps")

@@ -2,9 +2,6 @@ using static TorchSharp.torch;
 
 namespace Diffusion.Ddpm;
 
-/// <summary>A model of the noise: given x_t and code timesteps t [B], returns its estimate of eps (same shape as x_t).</summary>
-public delegate Tensor NoisePredictor(Tensor xt, Tensor t);
-
 /// <summary>
 /// The variational bound on the negative log-likelihood (Ho et al. 2020, eq. 5; Sohl-Dickstein et al. 2015):
 ///
@@ -18,7 +15,7 @@ public delegate Tensor NoisePredictor(Tensor xt, Tensor t);
 ///
 /// How L_simple relates: with the reverse mean written through a noise prediction (eq. 11), each KL term equals
 /// w_t ||eps - eps_theta(x_t, t)||^2 with w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)) (eq. 12), see
-/// <see cref="EpsilonWeights"/>. L_simple (eq. 14, <see cref="SimpleLoss"/>) drops w_t: a reweighted bound that
+/// <see cref="EpsilonWeights"/>. L_simple (eq. 14, <see cref="DiffusionLoss.Simple"/>) drops w_t: a reweighted bound that
 /// puts relatively more weight on the noisier steps, and trains better.
 /// </summary>
 public sealed class VariationalBound
@@ -32,15 +29,15 @@ public sealed class VariationalBound
     {
     }
 
-    private VariationalBound(NoiseSchedule schedule, double[] reverseLogVariances)
+    private VariationalBound(NoiseSchedule schedule, ScheduleTable reverseLogVariances)
     {
         Schedule = schedule;
         _forward = new ForwardProcess(schedule);
         _posterior = new Posterior(schedule);
         ReverseLogVariances = reverseLogVariances;
         // eq. 12: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)); undefined for the decoder step t = 0.
-        EpsilonWeights = schedule.Betas.Select((beta, t) => t == 0 ? double.NaN
-            : beta * beta / (2 * Math.Exp(reverseLogVariances[t]) * schedule.Alphas[t] * (1 - schedule.AlphaBars[t]))).ToArray();
+        EpsilonWeights = new(schedule.Betas.Select((beta, t) => t == 0 ? double.NaN
+            : beta * beta / (2 * Math.Exp(reverseLogVariances[t]) * schedule.Alphas[t] * (1 - schedule.AlphaBars[t]))));
     }
 
     /// <summary>
@@ -53,23 +50,23 @@ public sealed class VariationalBound
             throw new ArgumentException($"{variances.Count} variances for a schedule of {schedule.Steps} steps.", nameof(variances));
         if (variances.Any(v => !(v > 0) || double.IsInfinity(v)))
             throw new ArgumentOutOfRangeException(nameof(variances), "Every reverse variance must be positive and finite.");
-        return new VariationalBound(schedule, variances.Select(v => Math.Log(v)).ToArray());
+        return new VariationalBound(schedule, new ScheduleTable(variances.Select(v => Math.Log(v))));
     }
 
-    private static double[] FixedLogVariances(NoiseSchedule schedule, ReverseVariance reverseVariance) => reverseVariance switch
+    private static ScheduleTable FixedLogVariances(NoiseSchedule schedule, ReverseVariance reverseVariance) => reverseVariance switch
     {
         ReverseVariance.PosteriorVariance => schedule.PosteriorLogVarianceClipped,
-        ReverseVariance.Beta => schedule.Betas.Select((beta, t) => Math.Log(t == 0 && schedule.Steps > 1 ? schedule.PosteriorVariance[1] : beta)).ToArray(),
+        ReverseVariance.Beta => new(schedule.Betas.Select((beta, t) => Math.Log(t == 0 && schedule.Steps > 1 ? schedule.PosteriorVariance[1] : beta))),
         _ => throw new ArgumentOutOfRangeException(nameof(reverseVariance), reverseVariance, "Unknown reverse variance."),
     };
 
     public NoiseSchedule Schedule { get; }
 
     /// <summary>log sigma_t^2 of the reverse step, per code timestep.</summary>
-    public double[] ReverseLogVariances { get; }
+    public ScheduleTable ReverseLogVariances { get; }
 
     /// <summary>w_t of eq. 12, so that L_{t-1} = w_t ||eps - eps_theta||^2 (NaN at t = 0, the decoder).</summary>
-    public double[] EpsilonWeights { get; }
+    public ScheduleTable EpsilonWeights { get; }
 
     /// <summary>
     /// The learned reverse step p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2): the noise prediction gives x_0 (eq. 15),
@@ -83,7 +80,7 @@ public sealed class VariationalBound
         if (clipX0)
             x0 = x0.clamp(-1, 1);
         var mean = _posterior.Mean(x0, xt, t);
-        var logVariance = NoiseSchedule.Extract(ReverseLogVariances, t, xt);                // [B, 1, 1, 1]
+        var logVariance = ReverseLogVariances.Gather(t, xt);                                // [B, 1, 1, 1]
         return (mean.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope());
     }
 
@@ -92,8 +89,8 @@ public sealed class VariationalBound
     {
         using var scope = NewDisposeScope();
         var last = tensor(Schedule.Steps - 1);
-        var mean = NoiseSchedule.Extract(Schedule.SqrtAlphaBars, last, x0) * x0;              // sqrt(abar_T) x_0
-        var logVariance = NoiseSchedule.Extract(Schedule.AlphaBars.Select(a => Math.Log(1 - a)).ToArray(), last, x0);
+        var mean = Schedule.SqrtAlphaBars.Gather(last, x0) * x0;                              // sqrt(abar_T) x_0
+        var logVariance = Schedule.LogOneMinusAlphaBars.Gather(last, x0);                    // log(1 - abar_T)
         var kl = Gaussian.Kl(mean, logVariance.expand_as(x0), zeros_like(x0), zeros_like(x0));
         return kl.flatten(1).sum(1).MoveToOuterDisposeScope();
     }
@@ -140,13 +137,4 @@ public sealed class VariationalBound
         total.add_(prior);
         return new BoundEstimate(total.mul_(toBitsPerDim), termMeans, prior.mean().item<double>() * toBitsPerDim);
     }
-}
-
-/// <summary>The bound for a batch: per-sample bits/dim [B], and the batch mean of each term in bits/dim.</summary>
-/// <param name="BitsPerDim">The whole bound per sample, in bits per dimension. [B]</param>
-/// <param name="TermBitsPerDim">Mean of term t over the batch, t = 0 (decoder) .. T-1.</param>
-/// <param name="PriorBitsPerDim">Mean of the prior term L_T.</param>
-public sealed record BoundEstimate(Tensor BitsPerDim, double[] TermBitsPerDim, double PriorBitsPerDim) : IDisposable
-{
-    public void Dispose() => BitsPerDim.Dispose();
 }

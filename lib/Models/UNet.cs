@@ -8,7 +8,7 @@ namespace Diffusion.Models;
 /// The noise-prediction network of DDPM (Ho et al. 2020, appendix B; Ronneberger et al. 2015): an encoder that halves
 /// the resolution level by level, a middle at the lowest resolution, and a decoder that doubles it back, each decoder
 /// block also receiving the matching encoder features (skip connections). Every residual block is told t (and the class
-/// label, if any) through the embedding vector. Output has the input's shape (twice the channels with a learned variance).
+/// label, if any) through the embedding vector. Output has the input's shape.
 ///
 ///   x [B, C, H, W] --input conv--> [B, base, H, W] --down levels--> middle --up levels--> norm, SiLU, conv --> [B, C, H, W]
 /// </summary>
@@ -73,7 +73,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
         }
         up = nn.ModuleList(upModules.ToArray());
         outputNorm = Normalization.Group(config.NormGroups, channels);
-        output = Convolution.Create(channels, config.OutputChannels, 3, padding: 1);
+        output = Convolution.Create(channels, config.ImageChannels, 3, padding: 1);
         RegisterComponents();
     }
 
@@ -113,7 +113,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
     /// <param name="x">Noisy images. [B, C, H, W]</param>
     /// <param name="t">Timesteps, one per image. [B]</param>
     /// <param name="labels">Class labels [B] (0..NumClasses, NumClasses = null class), or null for none.</param>
-    /// <returns>[B, OutputChannels, H, W]</returns>
+    /// <returns>[B, C, H, W]: eps, x_0 or v, whichever it was trained to predict.</returns>
     public Tensor forward(Tensor x, Tensor t, Tensor? labels) => forward(x, t, labels, observe: null);
 
     /// <param name="observe">Called with each stage's name and output, in the order of <see cref="Stages"/> (for summaries).</param>
@@ -163,7 +163,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
             };
             observe?.Invoke($"up.{i}", h);
         }
-        var result = output.forward(nn.functional.silu(outputNorm.forward(h)));                   // [B, OutputChannels, H, W]
+        var result = output.forward(nn.functional.silu(outputNorm.forward(h)));                   // [B, C, H, W]
         observe?.Invoke("output", result);
         return result;
     }

@@ -36,9 +36,6 @@ public sealed record UNetConfig
     /// <summary>0 for an unconditional model; else the number of classes, plus one learned "null" class (index NumClasses) for guidance.</summary>
     public int NumClasses { get; init; } = 0;
 
-    /// <summary>True: output 2 x ImageChannels, the second half for a learned variance (Nichol and Dhariwal 2021).</summary>
-    public bool LearnedVariance { get; init; } = false;
-
     /// <summary>
     /// A model that trains on 2 CPU cores: about 1 M parameters, one residual block per level, attention only at 7 x 7.
     /// Measured here: about 120 training images/s at batch 128 (an epoch of Fashion-MNIST in about 8 minutes); two
@@ -68,10 +65,17 @@ public sealed record UNetConfig
         NormGroups = 4,
     };
 
+    /// <summary>The configuration a preset names.</summary>
+    public static UNetConfig FromPreset(ModelPreset preset) => preset switch
+    {
+        ModelPreset.Tiny => Tiny,
+        ModelPreset.Small => Small,
+        ModelPreset.Large => Large,
+        _ => throw new ArgumentOutOfRangeException(nameof(preset), preset, "Unknown preset."),
+    };
+
     /// <summary>Dimension of the time (and class) embedding vector fed to every block.</summary>
     public int EmbeddingDim => 4 * BaseChannels;
-
-    public int OutputChannels => LearnedVariance ? 2 * ImageChannels : ImageChannels;
 
     /// <summary>Throws ArgumentException naming the first setting that cannot work.</summary>
     public void Validate()

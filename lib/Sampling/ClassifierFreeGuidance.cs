@@ -1,11 +1,7 @@
 using Diffusion.Ddpm;
-using Diffusion.Models;
 using static TorchSharp.torch;
 
 namespace Diffusion.Sampling;
-
-/// <summary>A class-conditional noise predictor: eps(x_t, t, y), where y may be the model's null class ("no label").</summary>
-public delegate Tensor ConditionalNoisePredictor(Tensor xt, Tensor t, Tensor labels);
 
 /// <summary>
 /// Classifier-free guidance (Ho and Salimans 2022): one network trained with labels that are sometimes dropped (replaced by
@@ -19,15 +15,9 @@ public delegate Tensor ConditionalNoisePredictor(Tensor xt, Tensor t, Tensor lab
 /// </summary>
 public static class ClassifierFreeGuidance
 {
+    /// <param name="model">eps(x_t, t, y) of a class-conditional model (Training.TrainedModel.Guided wraps its network).</param>
     /// <param name="labels">The class wanted for each image of the batch. [B]</param>
     /// <param name="scale">s above; 0 unconditional, 1 conditional, typically 1 .. 5 for guided sampling.</param>
-    public static NoisePredictor Guide(UNet model, Tensor labels, double scale)
-    {
-        if (model.Config.NumClasses == 0)
-            throw new ArgumentException("The model is unconditional (NumClasses = 0); guidance needs a class-conditional model.", nameof(model));
-        return Guide((x, t, y) => model.forward(x, t, y), labels, model.NullClass, scale);
-    }
-
     /// <param name="nullClass">The label that means "no class" to <paramref name="model"/>.</param>
     public static NoisePredictor Guide(ConditionalNoisePredictor model, Tensor labels, long nullClass, double scale)
     {

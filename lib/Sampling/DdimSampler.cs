@@ -13,33 +13,37 @@ namespace Diffusion.Sampling;
 ///   3. x_s   = sqrt(abar_s) x0 + sqrt(1 - abar_s - sigma^2) eps + sigma z                  (eq. 12)
 ///
 /// After the last visited step (t = 0) abar_s is taken as 1, so the result is the predicted x_0 itself: no noise is
-/// added at the end.
+/// added at the end. The caller may write the loop (see <see cref="Sampler"/>) or call Sample.
 /// </summary>
-public sealed class DdimSampler
+public sealed class DdimSampler : Sampler
 {
     private readonly bool _clipX0;
 
     /// <param name="steps">How many network evaluations: 1 .. T. Timesteps are evenly spaced, ending at 0.</param>
     /// <param name="eta">0 for deterministic DDIM, 1 for DDPM-like stochastic sampling.</param>
     /// <param name="clipX0">Clip the predicted x_0 to [-1, 1] (off for inversion and for unbounded data).</param>
-    public DdimSampler(NoiseSchedule schedule, int steps, double eta = 0.0, bool clipX0 = false)
+    public DdimSampler(NoiseSchedule schedule, int steps, double eta = 0.0, bool clipX0 = false, Spacing spacing = Spacing.Even) : base(schedule)
     {
-        if (eta < 0)
-            throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be >= 0.");
-        Schedule = schedule;
+        if (!(eta >= 0) || double.IsInfinity(eta))
+            throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be a finite number >= 0.");
         Eta = eta;
         _clipX0 = clipX0;
-        Timesteps = TimestepSpacing.Choose(schedule, steps, Spacing.Even);                         // e.g. 980, 960, .., 0
+        Timesteps = TimestepSpacing.Choose(schedule, steps, spacing);                               // e.g. 980, 960, .., 0
     }
 
-    public NoiseSchedule Schedule { get; }
+    /// <summary>From a parsed spec (<see cref="SamplerSpec"/>): its steps (required), eta and spacing.</summary>
+    public DdimSampler(NoiseSchedule schedule, SamplerSpec spec)
+        : this(schedule, spec.Steps ?? throw new ArgumentException("DDIM needs a step count, e.g. ddim:50.", nameof(spec)),
+            spec.Eta, spec.ClipX0, spec.Spacing ?? Spacing.Even)
+    {
+    }
+
     public double Eta { get; }
 
     /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
-    public IReadOnlyList<int> Timesteps { get; }
+    public override IReadOnlyList<int> Timesteps { get; }
 
-    /// <summary>One step from x_t at the i-th visited timestep to the next (lower) one.</summary>
-    public SamplerStep Step(Tensor eps, int index, Tensor xt, Generator? generator)
+    protected override SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator)
     {
         using var scope = NewDisposeScope();
         int t = Timesteps[index];
@@ -61,10 +65,6 @@ public sealed class DdimSampler
         }
         return new SamplerStep(previous.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
     }
-
-    /// <summary>Runs all visited steps starting from <paramref name="xT"/> (pass randn for fresh samples).</summary>
-    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null) =>
-        SamplingLoop.Run(model, xT, Timesteps, (i, x, eps) => Step(eps, i, x, generator), keepTrajectory, progress);
 
     /// <summary>
     /// Deterministic DDIM run backwards (eta = 0): from a clean image x_0 to the x_T that <see cref="Sample"/> would

@@ -12,48 +12,52 @@ namespace Diffusion.Sampling;
 ///   3. mean  = coefX0_t x0 + coefXt_t x_t                                  (eq. 7; equals eq. 11 without clipping)
 ///   4. x_t-1 = mean + sigma_t z, z ~ N(0, I), and z = 0 at the last step    (Algorithm 2, line 4)
 ///
-/// The caller may write the loop (see <see cref="Step"/>) or call <see cref="Sample"/>.
+/// The caller may write the loop (see <see cref="Sampler"/>) or call Sample.
 /// </summary>
-/// <param name="variance">sigma_t^2 = beta-tilde_t or beta_t (Ho et al., sec. 3.2: both gave similar samples).</param>
-/// <param name="clipX0">Clip the predicted x_0 to the data range, as Ho et al.'s released code does; off for unbounded data.</param>
-public sealed class DdpmSampler(NoiseSchedule schedule, ReverseVariance variance = ReverseVariance.PosteriorVariance, bool clipX0 = true)
+public sealed class DdpmSampler : Sampler
 {
-    private readonly ForwardProcess _forward = new(schedule);
-    private readonly Posterior _posterior = new(schedule);
+    private readonly ForwardProcess _forward;
+    private readonly Posterior _posterior;
+    private readonly ReverseVariance _variance;
+    private readonly bool _clipX0;
 
-    public NoiseSchedule Schedule { get; } = schedule;
+    /// <param name="variance">sigma_t^2 = beta-tilde_t or beta_t (Ho et al., sec. 3.2: both gave similar samples).</param>
+    /// <param name="clipX0">Clip the predicted x_0 to the data range, as Ho et al.'s released code does; off for unbounded data.</param>
+    public DdpmSampler(NoiseSchedule schedule, ReverseVariance variance = ReverseVariance.PosteriorVariance, bool clipX0 = true) : base(schedule)
+    {
+        _forward = new ForwardProcess(schedule);
+        _posterior = new Posterior(schedule);
+        _variance = variance;
+        _clipX0 = clipX0;
+        Timesteps = Enumerable.Range(0, schedule.Steps).Reverse().ToArray();
+    }
+
+    /// <summary>From a parsed spec (<see cref="SamplerSpec"/>): DDPM always takes all T steps and has no eta or spacing.</summary>
+    public DdpmSampler(NoiseSchedule schedule, SamplerSpec spec) : this(schedule, clipX0: spec.ClipX0)
+    {
+        if (spec.Steps is int steps && steps != schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(spec), steps, $"DDPM always takes all {schedule.Steps} steps; use DDIM or DPM-Solver++ for fewer.");
+        if (spec.Eta != 0 || spec.Spacing is not null)
+            throw new ArgumentException("DDPM has no eta and no spacing: it visits every timestep and always adds the posterior noise.", nameof(spec));
+    }
 
     /// <summary>Code timesteps in the order they are visited: T-1 down to 0.</summary>
-    public IEnumerable<int> Timesteps => Enumerable.Range(0, Schedule.Steps).Reverse();
+    public override IReadOnlyList<int> Timesteps { get; }
 
-    /// <summary>One reverse step from x_t at code timestep t, given the model's noise estimate.</summary>
-    public SamplerStep Step(Tensor eps, int t, Tensor xt, Generator generator)
+    protected override SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator)
     {
+        int t = Timesteps[index];
         using var scope = NewDisposeScope();
         using var time = tensor(t);
         var x0 = _forward.X0FromEps(xt, eps, time);                                             // step 2
-        if (clipX0)
+        if (_clipX0)
             x0 = x0.clamp(-1, 1);
         var mean = _posterior.Mean(x0, xt, time);                                               // step 3
         if (t == 0)                                                                             // step 4: no noise at the end
             return new SamplerStep(mean.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
-        double sigma = Math.Sqrt(variance == ReverseVariance.Beta ? Schedule.Betas[t] : Schedule.PosteriorVariance[t]);
-        var z = randn(xt.shape, dtype: xt.dtype, generator: generator).to(xt.device);
+        double sigma = Math.Sqrt(_variance == ReverseVariance.Beta ? Schedule.Betas[t] : Schedule.PosteriorVariance[t]);
+        var z = randn(xt.shape, dtype: xt.dtype, generator: generator
+            ?? throw new ArgumentNullException(nameof(generator), "DDPM adds fresh noise at every step but the last: pass a generator.")).to(xt.device);
         return new SamplerStep((mean + sigma * z).MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>Runs the whole chain from pure noise; <paramref name="keepTrajectory"/> keeps x at every step (on the CPU).</summary>
-    public SampleResult Sample(NoisePredictor model, long[] shape, Generator generator, Device device,
-        bool keepTrajectory = false, IProgress<int>? progress = null)
-    {
-        using var xT = randn(shape, generator: generator).to(device);                          // x_T ~ N(0, I)
-        return Sample(model, xT, generator, keepTrajectory, progress);
-    }
-
-    /// <summary>Runs the whole chain from a given x_T (to compare samplers on the same starting noise).</summary>
-    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator generator, bool keepTrajectory = false, IProgress<int>? progress = null)
-    {
-        int[] visited = Timesteps.ToArray();
-        return SamplingLoop.Run(model, xT, visited, (i, x, eps) => Step(eps, visited[i], x, generator), keepTrajectory, progress);
     }
 }

@@ -21,36 +21,46 @@ namespace Diffusion.Sampling;
 ///
 /// After the last visited timestep (t = 0) the target is the clean image (sigma_s = 0, h = infinity), so step 4 returns D;
 /// that last jump is first order (D = x0), as in Lu et al.'s "lower order final".
-/// The user may write the loop, passing each step's <see cref="SamplerStep.PredictedX0"/> back into the next.
+/// The sampler remembers the previous step's x0 itself: a run starts at index 0 (which forgets any earlier run) and takes
+/// the steps in order, whether the caller writes the loop (see <see cref="Sampler"/>) or calls Sample.
 /// </summary>
-public sealed class DpmSolverSampler
+public sealed class DpmSolverSampler : Sampler
 {
     private readonly bool _clipX0;
+    private Tensor? _previousX0;                                                                 // step 3's x0_previous
+    private int _nextIndex;                                                                      // the step a run may take next
 
     /// <param name="steps">Network evaluations: 1 .. T, ending at t = 0.</param>
     /// <param name="clipX0">Clip the data prediction to [-1, 1] ("thresholding", which Lu et al. recommend for pixel models).</param>
-    public DpmSolverSampler(NoiseSchedule schedule, int steps, Spacing spacing = Spacing.UniformLogSnr, bool clipX0 = false)
+    public DpmSolverSampler(NoiseSchedule schedule, int steps, Spacing spacing = Spacing.UniformLogSnr, bool clipX0 = false) : base(schedule)
     {
-        Schedule = schedule;
         _clipX0 = clipX0;
         Timesteps = TimestepSpacing.Choose(schedule, steps, spacing);
     }
 
-    public NoiseSchedule Schedule { get; }
+    /// <summary>From a parsed spec (<see cref="SamplerSpec"/>): its steps (required) and spacing; there is no eta.</summary>
+    public DpmSolverSampler(NoiseSchedule schedule, SamplerSpec spec)
+        : this(schedule, spec.Steps ?? throw new ArgumentException("DPM-Solver++ needs a step count, e.g. dpm:20.", nameof(spec)),
+            spec.Spacing ?? Spacing.UniformLogSnr, spec.ClipX0)
+    {
+        if (spec.Eta != 0)
+            throw new ArgumentException("DPM-Solver++ solves the deterministic ODE: it has no eta (use DDIM for eta > 0).", nameof(spec));
+    }
 
     /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
-    public IReadOnlyList<int> Timesteps { get; }
+    public override IReadOnlyList<int> Timesteps { get; }
 
     private double Alpha(int index) => index < Timesteps.Count ? Math.Sqrt(Schedule.AlphaBars[Timesteps[index]]) : 1.0;
     private double Sigma(int index) => index < Timesteps.Count ? Math.Sqrt(1 - Schedule.AlphaBars[Timesteps[index]]) : 0.0;
     private double Lambda(int index) => Math.Log(Alpha(index) / Sigma(index));                   // +infinity for the clean image
 
-    /// <summary>One step from x_t at the <paramref name="index"/>-th visited timestep to the next one.</summary>
-    /// <param name="previousX0">The <see cref="SamplerStep.PredictedX0"/> of the step before (null on the first step).</param>
-    public SamplerStep Step(Tensor eps, int index, Tensor xt, Tensor? previousX0)
+    protected override SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator)
     {
-        if (index > 0 && previousX0 is null)
-            throw new ArgumentNullException(nameof(previousX0), "Every step after the first needs the previous step's PredictedX0.");
+        if (index == 0)
+            Forget();                                                                           // a new run
+        else if (index != _nextIndex)
+            throw new InvalidOperationException($"DPM-Solver++ is a multistep method: step {index} needs step {index - 1} of the same run " +
+                $"first (the next step of this run is {_nextIndex}). Start every run at index 0 and take the steps in order.");
         using var scope = NewDisposeScope();
         double alphaT = Alpha(index), sigmaT = Sigma(index), alphaS = Alpha(index + 1), sigmaS = Sigma(index + 1);
         var x0 = (xt - sigmaT * eps) / alphaT;                                                   // step 1   [B, C, H, W]
@@ -58,35 +68,29 @@ public sealed class DpmSolverSampler
             x0 = x0.clamp(-1, 1);
         bool last = index + 1 == Timesteps.Count;
         if (last)                                                                               // to the clean image: x_s = D = x0
+        {
+            Forget();
             return new SamplerStep(x0.MoveToOuterDisposeScope(), x0.alias().MoveToOuterDisposeScope());
+        }
         double h = Lambda(index + 1) - Lambda(index);                                           // step 2
         var d = x0;
         if (index > 0)
         {
             double r = (Lambda(index) - Lambda(index - 1)) / h;
-            d = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * previousX0!;                              // step 3
+            d = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * _previousX0!;                             // step 3
         }
         var previous = sigmaS / sigmaT * xt - alphaS * (Math.Exp(-h) - 1) * d;                      // step 4
+        _previousX0?.Dispose();
+        _previousX0 = x0.alias().DetachFromDisposeScope();                                     // kept until the next step
+        _nextIndex = index + 1;
         return new SamplerStep(previous.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Runs all visited steps starting from <paramref name="xT"/> (pass randn for fresh samples).</summary>
-    public SampleResult Sample(NoisePredictor model, Tensor xT, bool keepTrajectory = false, IProgress<int>? progress = null)
+    /// <summary>Drops the remembered x0, so that the next run starts clean.</summary>
+    private void Forget()
     {
-        Tensor? previousX0 = null;
-        try
-        {
-            return SamplingLoop.Run(model, xT, Timesteps, (i, x, eps) =>
-            {
-                var step = Step(eps, i, x, previousX0);
-                previousX0?.Dispose();
-                previousX0 = step.PredictedX0.DetachFromDisposeScope();                        // lives until the next step
-                return step;
-            }, keepTrajectory, progress);
-        }
-        finally
-        {
-            previousX0?.Dispose();
-        }
+        _previousX0?.Dispose();
+        _previousX0 = null;
+        _nextIndex = 0;
     }
 }

@@ -6,14 +6,3 @@ namespace Diffusion.Sampling;
 /// <param name="Previous">x at the next (lower) timestep. [B, C, H, W]</param>
 /// <param name="PredictedX0">The model's estimate of x_0 at this step. [B, C, H, W]</param>
 public sealed record SamplerStep(Tensor Previous, Tensor PredictedX0);
-
-/// <summary>A finished sampling run: the images and, if asked for, x at every step (x_T first, x_0 last).</summary>
-public sealed record SampleResult(Tensor Images, IReadOnlyList<Tensor> Trajectory) : IDisposable
-{
-    public void Dispose()
-    {
-        Images.Dispose();
-        foreach (var x in Trajectory)
-            x.Dispose();
-    }
-}

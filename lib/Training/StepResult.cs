@@ -7,6 +7,3 @@ namespace Diffusion.Training;
 /// <param name="GradientNorm">Global L2 norm of the gradients before clipping.</param>
 /// <param name="Epoch">Pass over the data this step belongs to (0-based).</param>
 public sealed record StepResult(long Step, double Loss, double LearningRate, double GradientNorm, int Epoch);
-
-/// <summary>Raised when the loss stops being a finite number; the model is left as it was before the bad step.</summary>
-public sealed class TrainingDivergedException(string message) : Exception(message);

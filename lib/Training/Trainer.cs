@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Diffusion.Data;
 using Diffusion.Ddpm;
 using Diffusion.Models;
+using Diffusion.Storage;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ namespace Diffusion.Training;
 ///   2. pick t uniformly from all T steps, one per image
 ///   3. draw eps ~ N(0, I) and make x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps in one go (eq. 4)
 ///   4. the network predicts eps (or x_0, or v) from x_t and t
-///   5. take a gradient step on the mean squared error (eq. 14), optionally Min-SNR weighted
+///   5. take a gradient step on the mean squared error (eq. 14), optionally Min-SNR weighted (<see cref="DiffusionLoss"/>)
 ///
 /// around which it keeps what a real run needs: AdamW with warmup, gradient clipping, an EMA of the weights, two seeded
 /// generators (one for the data order, one for t and eps), and checkpoints from which training resumes exactly.
@@ -40,6 +41,7 @@ public sealed class Trainer : IDisposable
         Device = device;
         Schedule = NoiseSchedule.Create(config.Schedule, config.DiffusionSteps);
         _forward = new ForwardProcess(Schedule);
+        Loss = new DiffusionLoss(Schedule, config.Target, config.MinSnrGamma);
         Model = model.to(device);
         Ema = new UNet(model.Config).to(device);
         ExponentialMovingAverage.CopyInto(Ema, Model);
@@ -68,25 +70,29 @@ public sealed class Trainer : IDisposable
     public double LearningRateAt(long step) =>
         Config.WarmupSteps == 0 ? Config.LearningRate : Config.LearningRate * Math.Min(1.0, (step + 1.0) / Config.WarmupSteps);
 
+    /// <summary>The loss this trainer minimises: <see cref="Config"/>'s target and weighting on its schedule.</summary>
+    public DiffusionLoss Loss { get; }
+
     /// <summary>One optimisation step on a batch of clean images x_0 [B, C, H, W] in [-1, 1] (labels [B] for conditional models).</summary>
     public StepResult TrainStep(Tensor x0, Tensor? labels = null)
     {
         using var scope = NewDisposeScope();
-        Model.train();
-        long batch = x0.shape[0];
-        var t = randint(0, Schedule.Steps, [batch], generator: _noiseGenerator).to(Device);                  // [B]   step 2
+        var t = randint(0, Schedule.Steps, [x0.shape[0]], generator: _noiseGenerator).to(Device);           // [B]   step 2
         var eps = randn(x0.shape, generator: _noiseGenerator).to(Device);                                    // [B, C, H, W]
+        return TrainStep(x0, t, eps, labels);
+    }
+
+    /// <summary>
+    /// One optimisation step with the timesteps t [B] and noise eps [B, C, H, W] given, rather than drawn from the
+    /// trainer's generator: to check a hand-written step against this one on exactly the same numbers.
+    /// </summary>
+    public StepResult TrainStep(Tensor x0, Tensor t, Tensor eps, Tensor? labels = null)
+    {
+        using var scope = NewDisposeScope();
+        Model.train();
         var xt = _forward.AddNoise(x0, eps, t);                                                              // step 3
-        var prediction = Model.forward(xt, t, DropLabels(labels, batch));                                    // step 4
-        var target = Config.Target switch
-        {
-            PredictionTarget.Epsilon => eps,
-            PredictionTarget.X0 => x0,
-            PredictionTarget.Velocity => _forward.Velocity(x0, eps, t),
-            _ => throw new ArgumentOutOfRangeException(nameof(Config.Target), Config.Target, null),
-        };
-        var perImage = (prediction - target).square().flatten(1).mean([1]);                                  // [B]
-        var loss = (perImage * LossWeights(t, x0.dtype)).mean();                                            // step 5
+        var prediction = Model.forward(xt, t, DropLabels(labels, x0.shape[0]));                             // step 4
+        var loss = Loss.Compute(prediction, x0, eps, t);                                                    // step 5
         double lossValue = loss.item<float>();
         if (!double.IsFinite(lossValue))
             throw new TrainingDivergedException(
@@ -111,7 +117,7 @@ public sealed class Trainer : IDisposable
     /// Calling it on a resumed trainer continues with exactly the batches the interrupted run would have seen.
     /// </summary>
     /// <param name="cancel">Stops between two steps; the checkpoint is still written, so nothing is lost.</param>
-    public void Fit(FashionMnist data, long totalSteps, Action<StepResult>? onStep = null, string? checkpointPath = null,
+    public void Fit(ImageDataset data, long totalSteps, Action<StepResult>? onStep = null, string? checkpointPath = null,
         int checkpointEvery = 500, CancellationToken cancel = default)
     {
         if (checkpointEvery < 1)
@@ -183,9 +189,11 @@ public sealed class Trainer : IDisposable
         return trainer;
     }
 
+    /// <summary>The EMA weights as a trained model (sharing the trainer's <see cref="Ema"/> network, not a copy), for sampling.</summary>
+    public TrainedModel EmaModel(string description) => new(Ema, new TrainedModelInfo(Config, Step, Position.Epoch, description));
+
     /// <summary>Saves the EMA weights as a trained model (small: no optimizer state), for sampling.</summary>
-    public void SaveModel(string path, string description) =>
-        TrainedModel.Save(path, Ema, new TrainedModelInfo(Config, Step, Position.Epoch, description));
+    public void SaveModel(string path, string description) => EmaModel(description).Save(path);
 
     public void Dispose()
     {
@@ -200,21 +208,6 @@ public sealed class Trainer : IDisposable
             return labels;
         var drop = rand([batch], generator: _noiseGenerator).to(Device) < Config.LabelDropout;             // [B]
         return where(drop, full_like(labels, Model.NullClass), labels);
-    }
-
-    /// <summary>Per-image loss weights: 1 for L_simple, or Min-SNR-gamma (Hang et al. 2023, eq. 12) for the target.</summary>
-    private Tensor LossWeights(Tensor t, ScalarType dtype)
-    {
-        if (Config.MinSnrGamma is not double gamma)
-            return ones(t.shape[0], dtype: dtype, device: Device);
-        double[] weights = Schedule.Snr.Select(snr => Config.Target switch
-        {
-            PredictionTarget.Epsilon => Math.Min(snr, gamma) / snr,
-            PredictionTarget.X0 => Math.Min(snr, gamma),
-            PredictionTarget.Velocity => Math.Min(snr, gamma) / (snr + 1),
-            _ => throw new ArgumentOutOfRangeException(nameof(Config.Target)),
-        }).ToArray();
-        return tensor(weights, dtype: dtype, device: Device).index_select(0, t);
     }
 
     private static byte[] GeneratorState(Generator generator)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Diffusion.Course;
+using Diffusion.Data;
 using Diffusion.Models;
 using Diffusion.Sampling;
 using Diffusion.Training;
@@ -19,10 +20,7 @@ public static class BenchCommand
 {
     public static int Run(Options options)
     {
-        var presets = options.String("presets", "tiny,small").Split(',', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => Enum.TryParse<TrainCommand.Preset>(p, ignoreCase: true, out var preset) ? preset
-                : throw new ArgumentException($"Unknown preset '{p}' (tiny, small, large)."))
-            .ToList();
+        var presets = options.EnumList<ModelPreset>("presets", "tiny,small");
         int batch = (int)options.Long("batch", 64);
         double seconds = options.Double("seconds", 10);
         options.RejectUnknown();
@@ -30,18 +28,12 @@ public static class BenchCommand
         var device = TorchRuntime.BestDevice();
         Console.WriteLine($"device {device}, {get_num_threads()} threads, batch {batch}, about {seconds} s per measurement");
         Console.WriteLine($"{"preset",-8} {"parameters",12} {"forward img/s",14} {"train img/s",12}");
-        var samplingRows = new List<(TrainCommand.Preset Preset, List<(string Sampler, double ImagesPerSecond)> Rates)>();
+        var samplingRows = new List<(ModelPreset Preset, List<(string Sampler, double ImagesPerSecond)> Rates)>();
         foreach (var preset in presets)
         {
             manual_seed(0);
-            var config = preset switch
-            {
-                TrainCommand.Preset.Tiny => UNetConfig.Tiny,
-                TrainCommand.Preset.Small => UNetConfig.Small,
-                _ => UNetConfig.Large,
-            };
-            using var model = new UNet(config).to(device);
-            using var x = randn([batch, 1, 28, 28], device: device);
+            using var model = new UNet(UNetConfig.FromPreset(preset)).to(device);
+            using var x = randn([batch, .. FashionMnist.ImageShape], device: device);                // Fashion-MNIST-sized images
             using var t = randint(0, 1000, [batch], device: device);
 
             model.eval();
@@ -71,12 +63,12 @@ public static class BenchCommand
         var schedule = Diffusion.Ddpm.NoiseSchedule.Linear();
         Diffusion.Ddpm.NoisePredictor eps = (x, t) => model.forward(x, t);
         var rates = new List<(string, double)>();
-        foreach (var choice in new[] { new SamplerChoice(SamplerKind.Ddim, 10), new SamplerChoice(SamplerKind.Ddim, 50), new SamplerChoice(SamplerKind.DpmSolver, 20) })
+        foreach (var spec in SamplerSpec.ParseList("ddim:10,ddim:50,dpm:20"))
         {
-            using var xT = randn([batch, 1, 28, 28], device: device);
+            using var xT = randn([batch, .. FashionMnist.ImageShape], device: device);
             var clock = Stopwatch.StartNew();
-            using var result = choice.Sample(eps, schedule, xT, new Generator(0));
-            rates.Add((choice.ToString(), batch / clock.Elapsed.TotalSeconds));
+            using var result = spec.Create(schedule).Sample(eps, xT, new Generator(0));
+            rates.Add((spec.ToString(), batch / clock.Elapsed.TotalSeconds));
         }
         rates.Add(("DDPM, 1000 steps (from the forward rate)", forward / schedule.Steps));
         return rates;

@@ -11,94 +11,93 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 500] [--batch 250]
-///                    [--samplers ddpm:1000,ddim:50,dpm:20,ddim-eta1:50 | none] [--bpd-images 0] [--seed 0] [--out FILE.csv]
-/// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
-/// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set). With
-/// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. Writes a CSV table
-/// (rows appear as they finish, so a stopped run keeps what it measured) and prints it.
+///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20 | none] [--bpd-images 0] [--seed 0] [--out FILE.csv]
+/// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the test images and the
+/// wall time per image; first it measures the real-vs-real floor (as many training images vs the test set). With
+/// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. The model samples with
+/// its own schedule and prediction target. One run writes one CSV file (never an existing one): '#' lines with the command,
+/// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured.
 /// </summary>
 public static class EvaluateCommand
 {
-    public static int Run(Options options)
+    public static int Run(Options options, string commandLine)
     {
         string modelPath = options.String("model", "");
         if (modelPath == "")
             throw new ArgumentException("--model FILE is required (e.g. models/fashion-mnist-small.bin).");
         var course = CourseSettings.FromEnvironment();
-        string classifierPath = options.String("classifier", Path.Combine(course.RepositoryRoot, "models", "fashion-mnist-classifier.bin"));
+        string classifierPath = options.String("classifier", ShippedModels.PathOf(course, ShippedModels.ClassifierFile));
         int samples = (int)options.Long("samples", 500);
         int batch = (int)options.Long("batch", 250);
-        var samplers = ParseSamplers(options.String("samplers", "ddpm:1000,ddim:10,ddim:20,ddim:50,ddim:100,ddim-eta1:50,dpm:10,dpm:20,dpm:50"));
+        IReadOnlyList<SamplerSpec> samplers;
+        try
+        {
+            samplers = SamplerSpec.ParseList(options.String("samplers", "ddpm,ddim:10,ddim:20,ddim:50,ddim:100,ddim:50:eta=1,dpm:10,dpm:20,dpm:50"));
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"--samplers: {e.Message}", e);
+        }
         int bpdImages = (int)options.Long("bpd-images", 0);
         long seed = options.Long("seed", 0);
-        string output = options.String("out", Path.Combine(course.OutputFolder, "evaluation.csv"));
+        string output = Path.GetFullPath(options.String("out", Path.Combine(course.OutputFolder, "evaluation",
+            $"{Path.GetFileNameWithoutExtension(modelPath)}-{DateTime.Now:yyyyMMdd-HHmmss}.csv")));
         options.RejectUnknown();
         if (samples < 2) throw new ArgumentException("--samples must be at least 2 (a covariance needs two images).");
+        if (File.Exists(output))
+            throw new IOException($"{output} exists; every run gets a file of its own (choose another --out, or delete it).");
 
         var device = TorchRuntime.BestDevice();
-        var (model, info) = TrainedModel.Load(modelPath, device);
+        var model = TrainedModel.Load(modelPath, device);
         var (classifier, aboutClassifier) = FashionClassifier.Load(classifierPath, device);
-        Console.WriteLine($"model: {info.Description}\nclassifier: {aboutClassifier}");
+        var sampling = samplers.Select(spec => spec.Create(model.Schedule)).ToList();           // rejects bad settings before any work
+        Console.WriteLine($"model: {model.Description}\nclassifier: {aboutClassifier}");
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
         using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples, log: Console.WriteLine);
-        using var testImages = FashionMnist.ToModelRange(test.Images);                          // [10000, 1, 28, 28]
+        using var testImages = ImageDataset.ToModelRange(test.Images);                          // [N, C, H, W]
         var distance = new ClassifierFrechetDistance(classifier, testImages);
-        if (info.Training.Target != PredictionTarget.Epsilon)
-            throw new ArgumentException($"{modelPath} predicts {info.Training.Target}; the samplers and the bound take a noise (Epsilon) prediction.");
-        var schedule = NoiseSchedule.Create(info.Training.Schedule, info.Training.DiffusionSteps);   // the schedule it was trained with
-        NoisePredictor eps = (x, t) => model.forward(x, t);
 
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         using var table = new StreamWriter(output);
-        void Row(string sampler, int steps, double fid, double secondsPerImage)
+        table.WriteLine($"# command: {commandLine}");
+        table.WriteLine($"# model: {modelPath}: {model.Description}");
+        table.WriteLine($"# classifier: {classifierPath}: {aboutClassifier}");
+        table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}");
+        table.WriteLine("sampler,spec,steps,frechet_distance,seconds_per_image,images");
+        void Row(string sampler, string spec, int steps, double fid, double secondsPerImage)
         {
-            string line = string.Create(CultureInfo.InvariantCulture, $"{sampler},{steps},{fid:F3},{secondsPerImage:F4},{samples}");
+            string line = string.Create(CultureInfo.InvariantCulture, $"{sampler},{spec},{steps},{fid:F3},{secondsPerImage:F4},{samples}");
             table.WriteLine(line);
             table.Flush();
             Console.WriteLine(line);
         }
-        table.WriteLine("sampler,steps,frechet_distance,seconds_per_image,images");
-        using (var trainImages = FashionMnist.ToModelRange(train.Images))
-            Row("real training images (floor)", 0, distance.To(trainImages), 0);
+        using (var trainImages = ImageDataset.ToModelRange(train.Images))
+            Row("real training images (floor)", "", 0, distance.To(trainImages), 0);
 
         var generator = new Generator((ulong)seed);
-        foreach (var choice in samplers)
+        foreach (var (spec, sampler) in samplers.Zip(sampling))
         {
-            var progress = new Progress<int>(done => Console.Write($"\r{choice}: {done}/{samples} images "));
-            var (images, secondsPerImage) = choice.Generate((_, _) => eps, schedule, samples, batch, [1, 28, 28], generator, device, progress);
+            var progress = new Progress<int>(done => Console.Write($"\r{spec}: {done}/{samples} images "));
+            var (images, secondsPerImage) = sampler.Generate((_, _) => model.Noise, samples, batch, test.ImageShape, generator, device, progress);
             Console.WriteLine();
             using (images)
-                Row(choice.Name, choice.Steps, distance.To(images), secondsPerImage);
+                Row(spec.Name, spec.Text, sampler.Timesteps.Count, distance.To(images), secondsPerImage);
         }
 
         if (bpdImages > 0)
         {
-            var bound = new VariationalBound(schedule);
+            var bound = new VariationalBound(model.Schedule);
             using var x0 = testImages.narrow(0, 0, bpdImages).to(device);
-            var progress = new Progress<int>(done => Console.Write($"\rbits/dim: {done}/{schedule.Steps} timesteps "));
-            var estimate = bound.Evaluate(eps, x0, generator, progress: progress);
+            var progress = new Progress<int>(done => Console.Write($"\rbits/dim: {done}/{model.Schedule.Steps} timesteps "));
+            var estimate = bound.Evaluate(model.Noise, x0, generator, progress: progress);
             Console.WriteLine();
             using var bitsPerDim = estimate.BitsPerDim.to_type(ScalarType.Float64);                     // [N]
             double mean = bitsPerDim.mean().item<double>(), standardError = bitsPerDim.std().item<double>() / Math.Sqrt(bpdImages);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"variational bound on {bpdImages} test images: {mean:F3} +- {standardError:F3} bits/dim"));
+            string line = string.Create(CultureInfo.InvariantCulture, $"variational bound on {bpdImages} test images: {mean:F3} +- {standardError:F3} bits/dim");
+            table.WriteLine($"# {line}");
+            Console.WriteLine(line);
         }
         Console.WriteLine($"table: {output}");
         return 0;
     }
-
-    /// <summary>"ddpm:1000,ddim:50,ddim-eta1:50,dpm:20" -> sampler choices; "none" for none (e.g. only --bpd-images).</summary>
-    private static List<SamplerChoice> ParseSamplers(string text) => text == "none" ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(item =>
-    {
-        var parts = item.Split(':');
-        if (parts.Length != 2 || !int.TryParse(parts[1], out int steps))
-            throw new ArgumentException($"'{item}' is not sampler:steps (e.g. ddim:50).");
-        return parts[0] switch
-        {
-            "ddpm" => new SamplerChoice(SamplerKind.Ddpm, steps),
-            "ddim" => new SamplerChoice(SamplerKind.Ddim, steps),
-            "ddim-eta1" => new SamplerChoice(SamplerKind.Ddim, steps, Eta: 1.0),
-            "dpm" => new SamplerChoice(SamplerKind.DpmSolver, steps),
-            _ => throw new ArgumentException($"Unknown sampler '{parts[0]}' (ddpm, ddim, ddim-eta1, dpm)."),
-        };
-    }).ToList();
 }

@@ -44,11 +44,18 @@ public sealed class Options
     public TEnum Enum<TEnum>(string name, TEnum fallback) where TEnum : struct, System.Enum
     {
         string text = String(name, "");
-        if (text == "")
-            return fallback;
-        return System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value) ? value
-            : throw new ArgumentException($"--{name} must be one of {string.Join(", ", System.Enum.GetNames<TEnum>()).ToLowerInvariant()}, not '{text}'.");
+        return text == "" ? fallback : ParseEnum<TEnum>(name, text);
     }
+
+    /// <summary>A comma-separated list of enum values, e.g. --presets tiny,small.</summary>
+    public List<TEnum> EnumList<TEnum>(string name, string fallback) where TEnum : struct, System.Enum =>
+        String(name, fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(text => ParseEnum<TEnum>(name, text)).ToList();
+
+    /// <summary>The one place an option's text becomes an enum value: case-insensitive names only, never numbers.</summary>
+    private static TEnum ParseEnum<TEnum>(string name, string text) where TEnum : struct, System.Enum =>
+        !text.All(char.IsAsciiDigit) && System.Enum.TryParse<TEnum>(text, ignoreCase: true, out var value) && System.Enum.IsDefined(value) ? value
+            : throw new ArgumentException($"--{name} must be one of {string.Join(", ", System.Enum.GetNames<TEnum>()).ToLowerInvariant()}, not '{text}'.");
 
     private T Parse<T>(string name, T fallback, Func<string, T> parse)
     {

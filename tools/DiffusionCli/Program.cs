@@ -20,12 +20,12 @@ try
     {
         "train" => TrainCommand.Run(options),
         "bench" => BenchCommand.Run(options),
-        "evaluate" => EvaluateCommand.Run(options),
+        "evaluate" => EvaluateCommand.Run(options, "diffusion " + string.Join(" ", args)),
         "classifier" => ClassifierCommand.Run(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{usage}"),
     };
 }
-catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or Diffusion.Training.TrainingDivergedException)
+catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or Diffusion.Training.TrainingDivergedException)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 1;

@@ -10,21 +10,20 @@ using TorchSharp;
 namespace DiffusionCli;
 
 /// <summary>
-/// diffusion train --out DIR [--preset small] [--steps N | --epochs E] [--batch 128] [--lr 2e-4] [--max-images N]
+/// diffusion train --out DIR [--preset tiny|small|large] [--steps N | --epochs E] [--batch 128] [--lr 2e-4] [--max-images N]
 ///                 [--classes] [--seed 0] [--checkpoint-every 500] [--resume]
 /// Writes DIR/checkpoint.bin (resumable), DIR/loss.csv (one line per step) and, at the end, DIR/model.bin (EMA weights).
 /// Ctrl-C or SIGTERM stops after the current step and saves the checkpoint; --resume continues exactly where it stopped.
 /// </summary>
 public static class TrainCommand
 {
-    public enum Preset { Tiny, Small, Large }
-
     public static int Run(Options options)
     {
-        string output = Path.GetFullPath(options.String("out", ""));
-        if (output.Length == 0 || options.String("out", "") == "")
-            throw new ArgumentException("--out DIR is required: where the checkpoint, loss log and model go.");
-        var preset = options.Enum("preset", Preset.Small);
+        string output = options.String("out", "");
+        if (output.Trim() == "")
+            throw new ArgumentException("--out DIR is required: where the checkpoint, loss log and model go (e.g. --out out/runs/small).");
+        output = Path.GetFullPath(output);
+        var preset = options.Enum("preset", ModelPreset.Small);
         bool conditional = options.Flag("classes");
         long seed = options.Long("seed", 0);
         bool resume = options.Flag("resume");
@@ -62,13 +61,11 @@ public static class TrainCommand
             if (File.Exists(checkpoint))
                 throw new IOException($"{checkpoint} exists: add --resume to continue it, or choose another --out.");
             torch.manual_seed(seed);                                              // the initial weights
-            var modelConfig = preset switch
+            var modelConfig = UNetConfig.FromPreset(preset) with
             {
-                Preset.Tiny => UNetConfig.Tiny,
-                Preset.Small => UNetConfig.Small,
-                Preset.Large => UNetConfig.Large,
-                _ => throw new ArgumentOutOfRangeException(nameof(preset)),
-            } with { NumClasses = conditional ? FashionMnist.ClassNames.Count : 0 };
+                ImageChannels = data.Channels,
+                NumClasses = conditional ? data.ClassCount : 0,
+            };
             trainer = new Trainer(new UNet(modelConfig), training, device, seed);
             Directory.CreateDirectory(output);
             File.WriteAllText(lossLog, "step,loss,learning_rate,gradient_norm,epoch\n");
@@ -111,7 +108,7 @@ public static class TrainCommand
             {
                 string model = Path.Combine(output, "model.bin");
                 trainer.SaveModel(model, $"{preset} preset, {trainer.Step} steps ({trainer.Position.Epoch} epochs) of batch {training.BatchSize} " +
-                    $"on {data.Count} Fashion-MNIST images, final mean loss {recent.Average():F4}, trained on {device}; " +
+                    $"on {data.Count} images of {data.Name}, final mean loss {recent.Average():F4}, trained on {device}; " +
                     $"{(resume ? "the last session" : "wall time")} {clock.Elapsed:hh\\:mm\\:ss}");
                 Console.WriteLine($"Done in {clock.Elapsed:hh\\:mm\\:ss}. EMA weights: {model}");
             }

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Diffusion.Training;
+namespace Diffusion.Storage;
 
 /// <summary>
 /// The container every file the course writes for later (checkpoints, trained models) is stored in:
@@ -82,14 +82,4 @@ public static class CheckedFile
         CheckedFileKind.Classifier => "classifier",
         _ => $"file of kind {(int)kind}",
     };
-}
-
-public enum CheckedFileKind
-{
-    /// <summary>Everything needed to resume training exactly.</summary>
-    TrainingCheckpoint = 1,
-    /// <summary>Only what sampling needs: the (EMA) weights and the configuration.</summary>
-    TrainedModel = 2,
-    /// <summary>A Fashion-MNIST classifier's weights and description, for judging samples (Diffusion.Evaluation).</summary>
-    Classifier = 3,
 }

@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using Diffusion.Ddpm;
+using static TorchSharp.torch;
+
+namespace Diffusion.Sampling;
+
+/// <summary>
+/// What every sampler is, in the shape of diffusers' schedulers: the code timesteps it visits (highest first, ending at
+/// 0) and one <see cref="Step"/> from x at the i-th of them to the next, given the model's noise prediction there. The
+/// denoising loop is yours to write:
+/// <code>
+/// var x = xT;                                                      // [B, C, H, W] ~ N(0, I)
+/// for (int i = 0; i &lt; sampler.Timesteps.Count; i++)
+///     x = sampler.Step(model(x, full(B, sampler.Timesteps[i])), i, x, generator).Previous;
+/// </code>
+/// or <see cref="Sample"/> runs exactly that loop. A sampler that remembers earlier steps (a multistep solver) keeps that
+/// state itself: a run starts at index 0, which clears it, and takes the steps in order.
+/// </summary>
+public abstract class Sampler
+{
+    protected Sampler(NoiseSchedule schedule) => Schedule = schedule;
+
+    public NoiseSchedule Schedule { get; }
+
+    /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
+    public abstract IReadOnlyList<int> Timesteps { get; }
+
+    /// <summary>
+    /// One step from x_t at the <paramref name="index"/>-th visited timestep to the next (lower) one.
+    /// </summary>
+    /// <param name="eps">The model's noise prediction at x_t and Timesteps[index]. [B, C, H, W]</param>
+    /// <param name="xt">The current sample. [B, C, H, W]</param>
+    /// <param name="generator">Fresh noise for stochastic samplers; deterministic ones ignore it.</param>
+    public SamplerStep Step(Tensor eps, int index, Tensor xt, Generator? generator)
+    {
+        if (index < 0 || index >= Timesteps.Count)
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"This sampler visits {Timesteps.Count} timesteps: index 0 .. {Timesteps.Count - 1}.");
+        if (!eps.shape.SequenceEqual(xt.shape))
+            throw new ArgumentException($"The noise prediction is [{string.Join(", ", eps.shape)}] but x_t is [{string.Join(", ", xt.shape)}].", nameof(eps));
+        return TakeStep(eps, index, xt, generator);
+    }
+
+    /// <summary>The sampler's own step; index and shapes are already checked.</summary>
+    protected abstract SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator);
+
+    /// <summary>Runs every step from <paramref name="xT"/>; <paramref name="keepTrajectory"/> keeps x before each step and the result (on the CPU).</summary>
+    /// <param name="progress">Receives the number of steps done after each step.</param>
+    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null)
+    {
+        var x = xT.alias();
+        var trajectory = new List<Tensor>();
+        if (keepTrajectory)
+            trajectory.Add(x.cpu());
+        for (int i = 0; i < Timesteps.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var time = full(x.shape[0], (long)Timesteps[i], dtype: ScalarType.Int64, device: x.device);   // [B]
+            var next = Step(model(x, time), i, x, generator);
+            x.Dispose();
+            x = next.Previous.MoveToOuterDisposeScope();
+            if (keepTrajectory)
+                trajectory.Add(x.cpu().MoveToOuterDisposeScope());
+            progress?.Report(i + 1);
+        }
+        return new SampleResult(x, trajectory);
+    }
+
+    /// <summary>Runs every step from fresh noise x_T ~ N(0, I) of the given shape, drawn from <paramref name="generator"/>.</summary>
+    public SampleResult Sample(NoisePredictor model, long[] shape, Generator generator, Device device, bool keepTrajectory = false,
+        IProgress<int>? progress = null)
+    {
+        using var xT = randn(shape, generator: generator).to(device);                          // x_T ~ N(0, I)
+        return Sample(model, xT, generator, keepTrajectory, progress);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="count"/> images in batches, each from fresh x_T ~ N(0, I), and times it. Images are returned
+    /// on the CPU. <paramref name="progress"/> receives the number of images finished after each batch.
+    /// </summary>
+    /// <param name="modelForBatch">The noise predictor for the images first .. first + size - 1 (e.g. with their labels).</param>
+    /// <param name="imageShape">[C, H, W] of one image, e.g. a dataset's ImageShape.</param>
+    public (Tensor Images, double SecondsPerImage) Generate(Func<int, int, NoisePredictor> modelForBatch, int count, int batchSize,
+        long[] imageShape, Generator generator, Device device, IProgress<int>? progress = null)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "Need at least one image.");
+        if (batchSize < 1) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be at least 1.");
+        var batches = new List<Tensor>();
+        var clock = Stopwatch.StartNew();
+        for (int first = 0; first < count; first += batchSize)
+        {
+            int size = Math.Min(batchSize, count - first);
+            using var scope = NewDisposeScope();
+            using var result = Sample(modelForBatch(first, size), [size, .. imageShape], generator, device);   // [b, C, H, W]
+            batches.Add(result.Images.cpu().MoveToOuterDisposeScope());
+            progress?.Report(first + size);
+        }
+        double seconds = clock.Elapsed.TotalSeconds;
+        var images = cat(batches);                                                             // [N, C, H, W]
+        foreach (var batch in batches)
+            batch.Dispose();
+        return (images, seconds / count);
+    }
+}

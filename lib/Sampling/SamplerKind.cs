@@ -1,0 +1,21 @@
+namespace Diffusion.Sampling;
+
+/// <summary>
+/// Every sampler the library has, each tagged with its class, its name in a spec string and its display name
+/// (<see cref="SamplerAttribute"/>). Adding a sampler means one new class deriving from <see cref="Sampler"/> and one value
+/// here; <see cref="SamplerSpec"/> parses, names and creates it from the tag.
+/// </summary>
+public enum SamplerKind
+{
+    /// <summary>Ancestral sampling, Ho et al. 2020; always all T steps.</summary>
+    [Sampler(typeof(DdpmSampler), "ddpm", "DDPM")]
+    Ddpm,
+
+    /// <summary>DDIM, Song et al. 2021, with its eta.</summary>
+    [Sampler(typeof(DdimSampler), "ddim", "DDIM")]
+    Ddim,
+
+    /// <summary>DPM-Solver++(2M), Lu et al. 2022.</summary>
+    [Sampler(typeof(DpmSolverSampler), "dpm", "DPM-Solver++(2M)")]
+    DpmSolver,
+}
