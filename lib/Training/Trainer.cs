@@ -111,7 +111,7 @@ public sealed class Trainer : IDisposable
     /// Calling it on a resumed trainer continues with exactly the batches the interrupted run would have seen.
     /// </summary>
     /// <param name="cancel">Stops between two steps; the checkpoint is still written, so nothing is lost.</param>
-    public void Fit(FashionMnist data, long totalSteps, Action<StepResult>? onStep = null, string? checkpointPath = null,
+    public void Fit(ImageDataset data, long totalSteps, Action<StepResult>? onStep = null, string? checkpointPath = null,
         int checkpointEvery = 500, CancellationToken cancel = default)
     {
         if (checkpointEvery < 1)

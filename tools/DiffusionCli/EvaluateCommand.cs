@@ -37,11 +37,11 @@ public static class EvaluateCommand
 
         var device = TorchRuntime.BestDevice();
         var (model, info) = TrainedModel.Load(modelPath, device);
-        var (classifier, aboutClassifier) = FashionClassifier.Load(classifierPath, device);
+        var (classifier, aboutClassifier) = ImageClassifier.Load(classifierPath, device);
         Console.WriteLine($"model: {info.Description}\nclassifier: {aboutClassifier}");
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
         using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples, log: Console.WriteLine);
-        using var testImages = FashionMnist.ToModelRange(test.Images);                          // [10000, 1, 28, 28]
+        using var testImages = ImageDataset.ToModelRange(test.Images);                          // [10000, 1, 28, 28]
         var distance = new ClassifierFrechetDistance(classifier, testImages);
         if (info.Training.Target != PredictionTarget.Epsilon)
             throw new ArgumentException($"{modelPath} predicts {info.Training.Target}; the samplers and the bound take a noise (Epsilon) prediction.");
@@ -58,7 +58,7 @@ public static class EvaluateCommand
             Console.WriteLine(line);
         }
         table.WriteLine("sampler,steps,frechet_distance,seconds_per_image,images");
-        using (var trainImages = FashionMnist.ToModelRange(train.Images))
+        using (var trainImages = ImageDataset.ToModelRange(train.Images))
             Row("real training images (floor)", 0, distance.To(trainImages), 0);
 
         var generator = new Generator((ulong)seed);
