@@ -1,5 +1,6 @@
 using Diffusion.Data;
 using Diffusion.Evaluation;
+using Diffusion.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,10 +10,10 @@ public class ClassifierTests
 {
     private static readonly string DataFolder = Path.Combine(RepoPaths.Root, "data");
 
-    private static FashionClassifier NewClassifier(int seed = 0)
+    private static ImageClassifier NewClassifier(int seed = 0)
     {
         manual_seed(seed);
-        return new FashionClassifier();
+        return new ImageClassifier(FashionMnist.ImageShape, FashionMnist.ClassNames.Count);
     }
 
     [Fact]
@@ -24,7 +25,7 @@ public class ClassifierTests
         using var logits = model.forward(x);
         using var features = model.Features(x);
         Assert.Equal([5L, 10], logits.shape);
-        Assert.Equal([5L, FashionClassifier.FeatureDimension], features.shape);
+        Assert.Equal([5L, ImageClassifier.FeatureDimension], features.shape);
         Assert.True(features.min().item<float>() >= 0);                                    // after a ReLU
         using var batched = ClassifierTraining.Features(model, x, batchSize: 2);            // 2 + 2 + 1
         Assert.True(batched.allclose(features, rtol: 1e-5, atol: 1e-6));
@@ -39,7 +40,7 @@ public class ClassifierTests
         using var model = NewClassifier(seed: 1);
         model.eval();
         model.Save(temp.File("classifier.bin"), "test classifier");
-        var (loaded, description) = FashionClassifier.Load(temp.File("classifier.bin"), CPU);
+        var (loaded, description) = ImageClassifier.Load(temp.File("classifier.bin"), CPU);
         using (loaded)
         {
             Assert.Equal("test classifier", description);
@@ -48,6 +49,77 @@ public class ClassifierTests
             using var a = model.forward(x);
             using var b = loaded.forward(x);
             Assert.True(a.eq(b).all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void Shapes_come_from_the_constructor_and_survive_save_and_load()
+    {
+        using var temp = new TempFolder();
+        manual_seed(3);
+        using var model = new ImageClassifier([3, 17, 9], classCount: 4);                  // odd sizes: pooling floors 17 -> 8 -> 4, 9 -> 4 -> 2
+        model.eval();
+        using var x = rand(2, 3, 17, 9) * 2 - 1;
+        using var logits = model.forward(x);
+        Assert.Equal([2L, 4], logits.shape);
+        Assert.Equal([ImageClassifier.FeatureDimension, 64L * 4 * 2], model.named_parameters().Single(p => p.name == "hidden.weight").parameter.shape);
+        model.Save(temp.File("c.bin"), "three channels");
+        var (loaded, description) = ImageClassifier.Load(temp.File("c.bin"), CPU);
+        using (loaded)
+        {
+            Assert.Equal("three channels", description);
+            Assert.Equal([3L, 17, 9], loaded.ImageShape);
+            Assert.Equal(4, loaded.ClassCount);
+            using var again = loaded.forward(x);
+            Assert.True(again.eq(logits).all().item<bool>());
+        }
+    }
+
+    [Fact]
+    public void Impossible_shapes_and_mismatched_inputs_are_rejected()
+    {
+        Assert.Contains("at least 4", Assert.Throws<ArgumentException>(() => new ImageClassifier([1, 3, 28], 10)).Message);
+        Assert.Contains("at least 4", Assert.Throws<ArgumentException>(() => new ImageClassifier([1, 28, 3], 10)).Message);
+        Assert.Contains("[C, H, W]", Assert.Throws<ArgumentException>(() => new ImageClassifier([28, 28], 10)).Message);
+        Assert.Contains("at least 2 classes", Assert.Throws<ArgumentOutOfRangeException>(() => new ImageClassifier([1, 28, 28], 1)).Message);
+
+        using var model = NewClassifier();
+        using var wrong = zeros(2, 3, 28, 28);
+        Assert.Contains("[B, 1, 28, 28]", Assert.Throws<ArgumentException>(() => model.forward(wrong)).Message);
+        using var colour = new ImageDataset(zeros([4, 3, 28, 28], ScalarType.Byte), zeros(4, ScalarType.Int64), FashionMnist.ClassNames, "colour");
+        var error = Assert.Throws<ArgumentException>(() => ClassifierTraining.Accuracy(model, colour, CPU));
+        Assert.Contains("ImageClassifier.For", error.Message);
+    }
+
+    [Fact]
+    public void A_file_without_the_shape_header_is_rejected_with_its_name()
+    {
+        using var temp = new TempFolder();
+        string path = temp.File("old.bin");
+        using var model = NewClassifier();
+        using (var buffer = new MemoryStream())
+        {
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write("a description, as the old format began");
+                model.save(writer);
+            }
+            CheckedFile.Write(path, CheckedFileKind.Classifier, buffer.ToArray());
+        }
+        var error = Assert.Throws<InvalidDataException>(() => ImageClassifier.Load(path, CPU));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("header", error.Message);
+    }
+
+    [Fact]
+    public void The_shipped_classifier_loads_for_fashion_mnist()
+    {
+        var (model, description) = ImageClassifier.Load(Path.Combine(RepoPaths.Root, "models", "fashion-mnist-classifier.bin"), CPU);
+        using (model)
+        {
+            Assert.Equal(FashionMnist.ImageShape, model.ImageShape);
+            Assert.Equal(10, model.ClassCount);
+            Assert.Contains("test accuracy 91.31", description);
         }
     }
 
@@ -61,13 +133,13 @@ public class ClassifierTests
         var bytes = File.ReadAllBytes(path);
 
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
-        var truncated = Assert.Throws<InvalidDataException>(() => FashionClassifier.Load(path, CPU));
+        var truncated = Assert.Throws<InvalidDataException>(() => ImageClassifier.Load(path, CPU));
         Assert.Contains(path, truncated.Message);
         Assert.Contains("truncated", truncated.Message);
 
         bytes[bytes.Length / 2] ^= 0x01;
         File.WriteAllBytes(path, bytes);
-        var corrupt = Assert.Throws<InvalidDataException>(() => FashionClassifier.Load(path, CPU));
+        var corrupt = Assert.Throws<InvalidDataException>(() => ImageClassifier.Load(path, CPU));
         Assert.Contains(path, corrupt.Message);
         Assert.Contains("checksum", corrupt.Message);
     }

@@ -52,6 +52,23 @@ public class FashionMnistFilesTests
         Assert.Equal(local, FashionMnistFiles.Locate(Spec, temp.Path, mirror: unreachable));
     }
 
+    [Fact]
+    public void A_corrupt_file_names_the_Debian_package_and_keeps_the_generic_error_inside()
+    {
+        var tampered = (byte[])Payload.Clone();
+        tampered[^1] = 9;
+        using var temp = new TempFolder();
+        string path = IdxFileTests.WriteGzip(temp.File(Spec.FileName), tampered);
+        var error = Assert.Throws<InvalidDataException>(() => FashionMnistFiles.Read(path, Spec));
+        Assert.Contains(path, error.Message);
+        Assert.Contains("SHA-256", error.Message);
+        Assert.Contains("Delete it", error.Message);
+        Assert.Contains("'dataset-fashion-mnist'", error.Message);
+        var generic = Assert.IsType<InvalidDataException>(error.InnerException);
+        Assert.DoesNotContain("fashion", generic.Message, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Debian", generic.Message);
+    }
+
     private static byte[] Gzip(byte[] bytes)
     {
         using var temp = new TempFolder();

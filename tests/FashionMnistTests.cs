@@ -15,6 +15,9 @@ public class FashionMnistTests
         using var data = FashionMnist.Load(DatasetSplit.Test, DataFolder);
         Assert.Equal(10_000, data.Count);
         Assert.Equal([10_000L, 1, 28, 28], data.Images.shape);
+        Assert.Equal(FashionMnist.ImageShape, data.ImageShape);
+        Assert.Equal(10, data.ClassCount);
+        Assert.Equal("Fashion-MNIST test", data.Name);
         Assert.Equal(ScalarType.Byte, data.Images.dtype);
         using var counts = data.Labels.bincount(null);
         Assert.All(counts.data<long>().ToArray(), c => Assert.Equal(1000, c));

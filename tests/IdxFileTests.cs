@@ -28,6 +28,8 @@ public class IdxFileTests
         Assert.Contains(path, error.Message);
         Assert.Contains("truncated", error.Message);
         Assert.Contains("Delete it", error.Message);
+        Assert.DoesNotContain("fashion", error.Message, StringComparison.OrdinalIgnoreCase);   // a generic reader names no dataset
+        Assert.DoesNotContain("Debian", error.Message);
     }
 
     [Fact]

@@ -30,8 +30,8 @@ public static class ShippedModels
         LoadOrTrain(course, ConditionalFile, conditional: true, device);
 
     /// <summary>The shipped classifier (in eval mode) and how it was trained; there is no stand-in, it is small enough to ship always.</summary>
-    public static (FashionClassifier Model, string Description) Classifier(CourseSettings course, Device device) =>
-        FashionClassifier.Load(PathOf(course, ClassifierFile), device);
+    public static (ImageClassifier Model, string Description) Classifier(CourseSettings course, Device device) =>
+        ImageClassifier.Load(PathOf(course, ClassifierFile), device);
 
     /// <summary>Where a shipped file lives: &lt;repo&gt;/models/&lt;fileName&gt;.</summary>
     public static string PathOf(CourseSettings course, string fileName) => Path.Combine(course.RepositoryRoot, "models", fileName);

@@ -1,13 +1,13 @@
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Diffusion.Data;
 
 /// <summary>
-/// Fashion-MNIST held as two tensors: every image in one uint8 tensor [N, 1, 28, 28] (0..255) and every label
-/// in one int64 tensor [N]. Batches are drawn by indexing a random permutation, so nothing is copied per image.
+/// Fashion-MNIST (Xiao, Rasul and Vollgraf 2017): 28 x 28 greyscale images of ten kinds of clothing, 60,000 for
+/// training and 10,000 for testing. <see cref="Load"/> reads one split into an <see cref="ImageDataset"/>
+/// of uint8 images [N, 1, 28, 28] and int64 labels [N].
 /// </summary>
-public sealed class FashionMnist : IDisposable
+public static class FashionMnist
 {
     /// <summary>Class names in label order (0..9), as published with the dataset.</summary>
     public static readonly IReadOnlyList<string> ClassNames =
@@ -15,36 +15,24 @@ public sealed class FashionMnist : IDisposable
         "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
     ];
 
+    /// <summary>Height and width of every image, in pixels.</summary>
     public const int ImageSize = 28;
 
-    private FashionMnist(Tensor images, Tensor labels, DatasetSplit split)
-    {
-        Images = images;
-        Labels = labels;
-        Split = split;
-    }
-
-    /// <summary>All images, uint8 in 0..255. [N, 1, 28, 28]</summary>
-    public Tensor Images { get; }
-
-    /// <summary>All labels, int64 in 0..9. [N]</summary>
-    public Tensor Labels { get; }
-
-    public DatasetSplit Split { get; }
-
-    public int Count => (int)Labels.shape[0];
+    /// <summary>The shape of one image, [C, H, W] = [1, 28, 28] (a fresh array each call).</summary>
+    public static long[] ImageShape => [1, ImageSize, ImageSize];
 
     /// <summary>
     /// Loads one split, validating every file (magic, shape, length, SHA-256). Files come from the Debian package
     /// when installed, else from <paramref name="dataFolder"/>, downloading them there if needed.
     /// </summary>
     /// <param name="maxCount">Keep only the first this many examples (quick mode); null keeps all.</param>
-    public static FashionMnist Load(DatasetSplit split, string dataFolder, int? maxCount = null, Action<string>? log = null)
+    /// <returns>A dataset named "Fashion-MNIST train" or "Fashion-MNIST test"; the caller disposes it.</returns>
+    public static ImageDataset Load(DatasetSplit split, string dataFolder, int? maxCount = null, Action<string>? log = null)
     {
         var imageSpec = FashionMnistFiles.Images(split);
         var labelSpec = FashionMnistFiles.Labels(split);
-        byte[] pixels = IdxFile.ReadValidated(FashionMnistFiles.Locate(imageSpec, dataFolder, log), imageSpec);
-        byte[] labelBytes = IdxFile.ReadValidated(FashionMnistFiles.Locate(labelSpec, dataFolder, log), labelSpec);
+        byte[] pixels = FashionMnistFiles.Read(FashionMnistFiles.Locate(imageSpec, dataFolder, log), imageSpec);
+        byte[] labelBytes = FashionMnistFiles.Read(FashionMnistFiles.Locate(labelSpec, dataFolder, log), labelSpec);
 
         int total = labelSpec.Dimensions[0];
         int count = Math.Min(maxCount ?? total, total);
@@ -53,45 +41,14 @@ public sealed class FashionMnist : IDisposable
 
         var images = tensor(pixels.AsSpan(0, count * ImageSize * ImageSize).ToArray(),
             [count, 1, ImageSize, ImageSize], ScalarType.Byte);                               // [N, 1, 28, 28]
-        var labels = tensor(labelBytes.AsSpan(0, count).ToArray(), [count], ScalarType.Byte)
-            .to_type(ScalarType.Int64);                                                        // [N]
-        return new FashionMnist(images, labels, split);
-    }
-
-    /// <summary>Maps uint8 pixels 0..255 to floats in [-1, 1], the data range DDPM works in (Ho et al. 2020, sec. 3.3).</summary>
-    public static Tensor ToModelRange(Tensor pixels) => pixels.to_type(ScalarType.Float32) / 127.5f - 1f;
-
-    /// <summary>
-    /// Splits a fresh random permutation of all indices into batches. The indices are plain arrays so that the
-    /// caller's loop body, inside its own dispose scope, is where tensors are made (see <see cref="Batch"/>).
-    /// </summary>
-    public IEnumerable<long[]> ShuffledBatches(int batchSize, Generator generator, bool dropLast = true)
-    {
-        if (batchSize < 1)
-            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, "Batch size must be at least 1.");
-        long[] order;
-        using (var permutation = randperm(Count, generator: generator))
-            order = permutation.data<long>().ToArray();
-        for (int start = 0; start < order.Length; start += batchSize)
+        using var labelBytesTensor = tensor(labelBytes.AsSpan(0, count).ToArray(), [count], ScalarType.Byte);   // [N] uint8
+        var labels = labelBytesTensor.to_type(ScalarType.Int64);                                // [N]
+        string name = split switch
         {
-            int size = Math.Min(batchSize, order.Length - start);
-            if (size < batchSize && dropLast)
-                yield break;
-            yield return order[start..(start + size)];
-        }
-    }
-
-    /// <summary>Gathers one batch: images as floats in [-1, 1] [B, 1, 28, 28] and labels [B], on <paramref name="device"/>.</summary>
-    public (Tensor Images, Tensor Labels) Batch(long[] indices, Device device)
-    {
-        using var index = tensor(indices);                                                     // [B]
-        using var pixels = Images.index_select(0, index);                                      // [B, 1, 28, 28] uint8
-        return (ToModelRange(pixels).to(device), Labels.index_select(0, index).to(device));
-    }
-
-    public void Dispose()
-    {
-        Images.Dispose();
-        Labels.Dispose();
+            DatasetSplit.Train => "Fashion-MNIST train",
+            DatasetSplit.Test => "Fashion-MNIST test",
+            _ => throw new ArgumentOutOfRangeException(nameof(split), split, null),
+        };
+        return new ImageDataset(images, labels, ClassNames, name);
     }
 }

@@ -47,6 +47,27 @@ public static class FashionMnistFiles
         return local;
     }
 
+    /// <summary>
+    /// Reads and validates one Fashion-MNIST file (see <see cref="IdxFile.ReadValidated"/>); the payload, header stripped.
+    /// </summary>
+    /// <exception cref="InvalidDataException">
+    /// The file is corrupt or not the expected one; the message adds the Debian package to reinstall, the original
+    /// error is the inner exception.
+    /// </exception>
+    public static byte[] Read(string gzipPath, IdxFileSpec spec)
+    {
+        try
+        {
+            return IdxFile.ReadValidated(gzipPath, spec);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException(
+                $"{e.Message} If it is the copy in {DebianFolder}, reinstall the Debian package 'dataset-fashion-mnist' " +
+                $"instead (sudo apt-get install --reinstall dataset-fashion-mnist).", e);
+        }
+    }
+
     /// <summary>Downloads to a temp file beside <paramref name="destination"/>, validates it, then renames it into place.</summary>
     private static void Download(Uri url, string destination, IdxFileSpec spec, Action<string>? log)
     {

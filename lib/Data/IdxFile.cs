@@ -5,8 +5,9 @@ using System.Security.Cryptography;
 namespace Diffusion.Data;
 
 /// <summary>
-/// Reads the IDX format of (Fashion-)MNIST: a big-endian header (magic number, then one int32 per dimension)
-/// followed by the raw uint8 values. Magic 2051 = 3-D images [N, rows, cols], 2049 = 1-D labels [N].
+/// Reads the IDX format (LeCun's MNIST format, also used by Fashion-MNIST and others): a big-endian header (magic
+/// number, then one int32 per dimension) followed by the raw uint8 values. Magic 2051 = 3-D images [N, rows, cols],
+/// 2049 = 1-D labels [N].
 /// Everything is validated before use: magic, dimensions, exact length and a SHA-256 of the decompressed bytes.
 /// </summary>
 public static class IdxFile
@@ -20,7 +21,7 @@ public static class IdxFile
         if (problem.Length > 0)
             throw new InvalidDataException(
                 $"{gzipPath}: {problem}. The file is corrupt or not {expected.FileName}. " +
-                $"Delete it and run again to fetch a fresh copy, or reinstall the Debian package 'dataset-fashion-mnist'.");
+                $"Delete it and run again to fetch a fresh copy.");
         return bytes[expected.HeaderLength..];
     }
 
@@ -62,14 +63,4 @@ public static class IdxFile
                 $"{gzipPath}: not a valid gzip file ({e.Message}). Delete it and run again to fetch a fresh copy.", e);
         }
     }
-}
-
-/// <summary>What one IDX file must be: its name, magic number, dimensions, decompressed length and SHA-256.</summary>
-public sealed record IdxFileSpec(string FileName, int Magic, int[] Dimensions, string Sha256)
-{
-    public const int ImagesMagic = 2051;
-    public const int LabelsMagic = 2049;
-
-    public int HeaderLength => 4 + 4 * Dimensions.Length;
-    public long DecompressedLength => HeaderLength + Dimensions.Aggregate(1L, (n, d) => n * d);
 }

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Diffusion.Evaluation;
 
 /// <summary>
-/// Trains and applies a <see cref="FashionClassifier"/>: plain supervised learning, the yardstick for the diffusion
+/// Trains and applies an <see cref="ImageClassifier"/>: plain supervised learning, the yardstick for the diffusion
 /// models' samples.
 ///
 ///   1. take a batch of images x in [-1, 1] and their labels y, in a fresh random order every epoch
@@ -15,12 +15,15 @@ namespace Diffusion.Evaluation;
 /// </summary>
 public static class ClassifierTraining
 {
+    /// <param name="model">A classifier for <paramref name="data"/>'s image shape and classes (see <see cref="ImageClassifier.For"/>).</param>
     /// <param name="generator">Orders the data; initial weights and dropout use the global generator (seed it first).</param>
-    public static void Train(FashionClassifier model, FashionMnist data, int epochs, Device device, Generator generator,
+    /// <exception cref="ArgumentException">The model was built for another image shape or class count, or the data is smaller than one batch.</exception>
+    public static void Train(ImageClassifier model, ImageDataset data, int epochs, Device device, Generator generator,
         Action<ClassifierStep>? onStep = null, int batchSize = 128, double learningRate = 1e-3, double weightDecay = 0.05)
     {
         if (epochs < 1)
             throw new ArgumentOutOfRangeException(nameof(epochs), epochs, "Train for at least one epoch.");
+        RequireMatch(model, data);
         model.to(device).train();
         using var optimizer = optim.AdamW(model.parameters(), lr: learningRate, weight_decay: weightDecay);
         long perEpoch = data.Count / batchSize, total = epochs * perEpoch, step = 0;
@@ -31,8 +34,8 @@ public static class ClassifierTraining
             foreach (long[] indices in data.ShuffledBatches(batchSize, generator))
             {
                 using var scope = NewDisposeScope();
-                var (x, y) = data.Batch(indices, device);                                     // [B, 1, 28, 28], [B]   step 1
-                var logits = model.forward(x);                                                 // [B, 10]
+                var (x, y) = data.Batch(indices, device);                                     // [B, C, H, W], [B]   step 1
+                var logits = model.forward(x);                                                 // [B, K]
                 var loss = nn.functional.cross_entropy(logits, y);                             // step 2
                 double rate = learningRate * 0.5 * (1 + Math.Cos(Math.PI * step / total));    // step 3
                 foreach (var group in optimizer.ParamGroups)
@@ -49,33 +52,35 @@ public static class ClassifierTraining
     }
 
     /// <summary>Fraction of all images in <paramref name="data"/> the model labels correctly.</summary>
-    public static double Accuracy(FashionClassifier model, FashionMnist data, Device device, int batchSize = 500)
+    /// <exception cref="ArgumentException">The model was built for another image shape or class count.</exception>
+    public static double Accuracy(ImageClassifier model, ImageDataset data, Device device, int batchSize = 500)
     {
+        RequireMatch(model, data);
         model.to(device);
         long correct = 0;
         for (int start = 0; start < data.Count; start += batchSize)
         {
             using var scope = NewDisposeScope();
             long[] indices = Enumerable.Range(start, Math.Min(batchSize, data.Count - start)).Select(i => (long)i).ToArray();
-            var (x, y) = data.Batch(indices, device);                                         // [B, 1, 28, 28], [B]
+            var (x, y) = data.Batch(indices, device);                                         // [B, C, H, W], [B]
             correct += Predict(model, x).eq(y).sum().item<long>();
         }
         return (double)correct / data.Count;
     }
 
-    /// <summary>The most likely class of each image (in [-1, 1]), in eval mode and without gradients. [N]</summary>
-    public static Tensor Predict(FashionClassifier model, Tensor images, int batchSize = 500) =>
+    /// <summary>The most likely class of each image (in [-1, 1], [N, C, H, W]), in eval mode and without gradients. [N]</summary>
+    public static Tensor Predict(ImageClassifier model, Tensor images, int batchSize = 500) =>
         Batched(model, images, batchSize, x => model.forward(x).argmax(1));
 
-    /// <summary>The penultimate features of each image, in eval mode and without gradients. [N, 128]</summary>
-    public static Tensor Features(FashionClassifier model, Tensor images, int batchSize = 500) =>
+    /// <summary>The penultimate features of each image (in [-1, 1], [N, C, H, W]), in eval mode and without gradients. [N, 128]</summary>
+    public static Tensor Features(ImageClassifier model, Tensor images, int batchSize = 500) =>
         Batched(model, images, batchSize, model.Features);
 
-    /// <summary>Applies <paramref name="apply"/> to slices of [N, 1, 28, 28] on the model's device; results on the images' device.</summary>
-    private static Tensor Batched(FashionClassifier model, Tensor images, int batchSize, Func<Tensor, Tensor> apply)
+    /// <summary>Applies <paramref name="apply"/> to slices of [N, C, H, W] on the model's device; results on the images' device.</summary>
+    private static Tensor Batched(ImageClassifier model, Tensor images, int batchSize, Func<Tensor, Tensor> apply)
     {
         if (images.dim() != 4 || images.shape[0] == 0)
-            throw new ArgumentException($"Images must be [N, 1, 28, 28] with N > 0, not [{string.Join(", ", images.shape)}].", nameof(images));
+            throw new ArgumentException($"Images must be [N, C, H, W] with N > 0, not [{string.Join(", ", images.shape)}].", nameof(images));
         bool wasTraining = model.training;
         model.eval();
         try
@@ -88,7 +93,7 @@ public static class ClassifierTraining
             for (long start = 0; start < n; start += batchSize)
             {
                 using var scope = NewDisposeScope();
-                var x = images.narrow(0, start, Math.Min(batchSize, n - start)).to(device);   // [b, 1, 28, 28]
+                var x = images.narrow(0, start, Math.Min(batchSize, n - start)).to(device);   // [b, C, H, W]
                 parts.Add(apply(x).to(images.device).MoveToOuterDisposeScope());
             }
             return cat(parts, 0).MoveToOuterDisposeScope();
@@ -98,5 +103,14 @@ public static class ClassifierTraining
             if (wasTraining)
                 model.train();
         }
+    }
+
+    /// <summary>Throws unless <paramref name="model"/> was built for <paramref name="data"/>'s image shape and class count.</summary>
+    private static void RequireMatch(ImageClassifier model, ImageDataset data)
+    {
+        if (!model.ImageShape.SequenceEqual(data.ImageShape) || model.ClassCount != data.ClassCount)
+            throw new ArgumentException(
+                $"The classifier takes [{string.Join(", ", model.ImageShape)}] images and {model.ClassCount} classes, but {data.Name} has " +
+                $"[{string.Join(", ", data.ImageShape)}] images and {data.ClassCount} classes; build it with ImageClassifier.For(data).", nameof(data));
     }
 }

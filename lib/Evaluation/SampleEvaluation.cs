@@ -4,36 +4,40 @@ using static TorchSharp.torch;
 namespace Diffusion.Evaluation;
 
 /// <summary>
-/// What a trained <see cref="FashionClassifier"/> says about a set of generated images: how the samples spread over
-/// the ten classes (an unconditional model should give about 10% each, as the balanced data does), and for a
-/// class-conditional model how often a sample is recognised as the class it was asked for.
+/// What a trained <see cref="ImageClassifier"/> says about a set of generated images: how the samples spread over
+/// its K classes (an unconditional model trained on balanced data, such as Fashion-MNIST's ten classes, should give
+/// about 1/K each), and for a class-conditional model how often a sample is recognised as the class it was asked for.
 /// </summary>
 public static class SampleEvaluation
 {
-    /// <summary>Fraction of <paramref name="images"/> [N, 1, 28, 28] (in [-1, 1]) the classifier assigns to each class; sums to 1.</summary>
-    public static double[] ClassFrequencies(FashionClassifier classifier, Tensor images)
+    /// <summary>Fraction of <paramref name="images"/> [N, C, H, W] (in [-1, 1]) the classifier assigns to each class; sums to 1. [K]</summary>
+    public static double[] ClassFrequencies(ImageClassifier classifier, Tensor images)
     {
         using var scope = NewDisposeScope();
         var predicted = ClassifierTraining.Predict(classifier, images).cpu();                              // [N]
-        var counts = predicted.bincount(null, FashionClassifier.ClassCount).to_type(ScalarType.Float64); // [10]
+        var counts = predicted.bincount(null, classifier.ClassCount).to_type(ScalarType.Float64);          // [K]
         return (counts / predicted.shape[0]).data<double>().ToArray();
     }
 
     /// <summary>
     /// For each class c: of the images generated for c (<paramref name="intendedLabels"/> [N] == c), the fraction the
-    /// classifier also labels c. NaN for a class no image was generated for.
+    /// classifier also labels c, for c in 0..K-1. NaN for a class no image was generated for. Intended labels must lie in 0..K-1.
     /// </summary>
-    public static double[] PerClassAccuracy(FashionClassifier classifier, Tensor images, Tensor intendedLabels)
+    public static double[] PerClassAccuracy(ImageClassifier classifier, Tensor images, Tensor intendedLabels)
     {
         if (intendedLabels.dim() != 1 || intendedLabels.shape[0] != images.shape[0])
             throw new ArgumentException($"Need one intended label per image: {images.shape[0]} images, labels [{string.Join(", ", intendedLabels.shape)}].",
                 nameof(intendedLabels));
         using var scope = NewDisposeScope();
         var intended = intendedLabels.to_type(ScalarType.Int64).cpu();                                     // [N]
+        if (intended.numel() > 0 && (intended.min().item<long>() < 0 || intended.max().item<long>() >= classifier.ClassCount))
+            throw new ArgumentException(
+                $"Intended labels must lie in 0..{classifier.ClassCount - 1} (the classifier's classes), found " +
+                $"{intended.min().item<long>()}..{intended.max().item<long>()}.", nameof(intendedLabels));
         var predicted = ClassifierTraining.Predict(classifier, images).cpu();                              // [N]
         var weights = predicted.eq(intended).to_type(ScalarType.Float64);                                  // [N]
-        var right = intended.bincount(weights, FashionClassifier.ClassCount).data<double>().ToArray();   // [10]
-        var asked = intended.bincount(null, FashionClassifier.ClassCount).data<long>().ToArray();        // [10]
+        var right = intended.bincount(weights, classifier.ClassCount).data<double>().ToArray();            // [K]
+        var asked = intended.bincount(null, classifier.ClassCount).data<long>().ToArray();                 // [K]
         return right.Select((r, c) => asked[c] == 0 ? double.NaN : r / asked[c]).ToArray();
     }
 }

@@ -7,6 +7,9 @@ public enum CheckedFileKind
     TrainingCheckpoint = 1,
     /// <summary>Only what sampling needs: the (EMA) weights and the configuration.</summary>
     TrainedModel = 2,
-    /// <summary>A Fashion-MNIST classifier's weights and description, for judging samples (see the Evaluation folder).</summary>
+    /// <summary>
+    /// An image classifier for judging samples (Evaluation.ImageClassifier): a JSON header with its image shape and class
+    /// count, its description, then its weights.
+    /// </summary>
     Classifier = 3,
 }

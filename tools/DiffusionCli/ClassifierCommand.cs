@@ -9,8 +9,8 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion classifier --out PATH [--epochs 5] [--seed 0] [--batch 128] [--lr 1e-3] [--max-images N]
-/// Trains the <see cref="FashionClassifier"/> that judges samples (class frequencies, Frechet distance) and saves it
-/// with a description of how it was trained and its accuracy on all 10,000 test images.
+/// Trains the Fashion-MNIST <see cref="ImageClassifier"/> that judges samples (class frequencies, Frechet distance)
+/// and saves it with a description of how it was trained and its accuracy on all 10,000 test images.
 /// </summary>
 public static class ClassifierCommand
 {
@@ -32,7 +32,7 @@ public static class ClassifierCommand
         using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxImages, Console.WriteLine);
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
         torch.manual_seed(seed);                                                  // the initial weights and dropout
-        using var model = new FashionClassifier();
+        using var model = ImageClassifier.For(train);
         Console.WriteLine($"Training the classifier ({model.parameters().Sum(p => p.numel()):N0} parameters) on {device} with " +
                           $"{torch.get_num_threads()} threads: {train.Count} images, batch {batchSize}, {epochs} epochs.");
 
@@ -55,9 +55,9 @@ public static class ClassifierCommand
 
         double accuracy = ClassifierTraining.Accuracy(model, test, device);
         string description = string.Create(CultureInfo.InvariantCulture,
-            $"FashionClassifier (conv32-conv32-pool-conv64-conv64-pool-fc128-fc10), {epochs} epochs of batch {batchSize} " +
-            $"on {train.Count} Fashion-MNIST training images, AdamW lr {learningRate:G3} cosine to 0, seed {seed}; " +
-            $"test accuracy {accuracy:P2} on all {test.Count} test images; trained on {device} in {trainingTime:hh\\:mm\\:ss}");
+            $"ImageClassifier ({model.Architecture}), {epochs} epochs of batch {batchSize} " +
+            $"on {train.Count} images of {train.Name}, AdamW lr {learningRate:G3} cosine to 0, seed {seed}; " +
+            $"test accuracy {accuracy:P2} on all {test.Count} images of {test.Name}; trained on {device} in {trainingTime:hh\\:mm\\:ss}");
         model.Save(output, description);
         Console.WriteLine($"Test accuracy {accuracy:P2} ({test.Count} images). Trained in {trainingTime:hh\\:mm\\:ss}. Saved {output}");
         return 0;

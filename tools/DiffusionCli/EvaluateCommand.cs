@@ -49,7 +49,7 @@ public static class EvaluateCommand
 
         var device = TorchRuntime.BestDevice();
         var model = TrainedModel.Load(modelPath, device);
-        var (classifier, aboutClassifier) = FashionClassifier.Load(classifierPath, device);
+        var (classifier, aboutClassifier) = ImageClassifier.Load(classifierPath, device);
         var sampling = samplers.Select(spec => spec.Create(model.Schedule)).ToList();           // rejects bad settings before any work
         Console.WriteLine($"model: {model.Description}\nclassifier: {aboutClassifier}");
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
