@@ -1,5 +1,6 @@
 using Diffusion.Data;
 using Diffusion.Evaluation;
+using Diffusion.Storage;
 using Diffusion.Training;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -56,7 +56,7 @@ public class ForwardProcessTests
         using var xt = Forward.AddNoise(x0, eps, t);
         for (int b = 0; b < 3; b++)
         {
-            long tb = t[b].item<long>();
+            int tb = (int)t[b].item<long>();
             using var expected = Math.Sqrt(Schedule.AlphaBars[tb]) * x0[b] + Math.Sqrt(1 - Schedule.AlphaBars[tb]) * eps[b];
             Assert.True(xt[b].allclose(expected, rtol: 0, atol: 1e-12));
         }

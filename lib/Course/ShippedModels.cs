@@ -2,6 +2,7 @@ using Diffusion.Data;
 using Diffusion.Evaluation;
 using Diffusion.Models;
 using Diffusion.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Diffusion.Course;

@@ -48,7 +48,7 @@ public sealed class NoiseSchedule
         SqrtOneMinusAlphaBars = new(Map(alphaBars, abar => Math.Sqrt(1 - abar)));
         LogOneMinusAlphaBars = new(Map(alphaBars, abar => Math.Log(1 - abar)));
         Snr = new(Map(alphaBars, abar => abar / (1 - abar)));
-        LogSnr = new(Snr.Select(Math.Log));
+        LogSnr = new(Snr.Select(snr => Math.Log(snr)));
 
         // Posterior q(x_{t-1} | x_t, x_0) = N(coefX0 * x0 + coefXt * xt, betaTilde)   (Ho eq. 6-7)
         var posteriorVariance = new double[steps];

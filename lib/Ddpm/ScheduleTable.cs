@@ -1,4 +1,5 @@
 using System.Collections;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Diffusion.Ddpm;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Diffusion.Data;
-using Diffusion.Training;
+using Diffusion.Storage;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
