@@ -112,4 +112,23 @@ public class NoiseScheduleTests
         Assert.Equal(0.0, one.PosteriorVariance[0], 12);
         Assert.Equal(37, NoiseSchedule.Cosine(37).Steps);
     }
+
+    /// <summary>A table is uploaded to a device once and then reused; gathering picks values[t] per sample in the caller's dtype.</summary>
+    [Fact]
+    public void Schedule_tables_are_uploaded_once_and_gather_per_sample()
+    {
+        var schedule = NoiseSchedule.Linear();
+        using var like = TorchSharp.torch.zeros(3, 1, 2, 2);                                    // float32
+        using var t = TorchSharp.torch.tensor(new long[] { 0, 500, 999 });
+        var first = schedule.SqrtAlphaBars.OnDevice(like.device, like.dtype);
+        Assert.Same(first, schedule.SqrtAlphaBars.OnDevice(like.device, like.dtype));
+        using (TorchSharp.torch.NewDisposeScope())
+            schedule.SqrtAlphaBars.Gather(t, like).Dispose();                                   // a caller's scope must not free the cache
+        Assert.Equal((float)Math.Sqrt(schedule.AlphaBars[500]), first[500].item<float>());       // still alive
+        using var gathered = schedule.SqrtAlphaBars.Gather(t, like);
+        Assert.Equal([3L, 1, 1, 1], gathered.shape);
+        Assert.Equal(TorchSharp.torch.ScalarType.Float32, gathered.dtype);
+        Assert.Equal((float)Math.Sqrt(schedule.AlphaBars[500]), gathered[1].item<float>());
+        Assert.IsAssignableFrom<IReadOnlyList<double>>(schedule.Betas);                       // read-only: no setter, no array
+    }
 }

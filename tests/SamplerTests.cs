@@ -145,7 +145,7 @@ public class SamplerTests(ITestOutputHelper output)
 
     /// <summary>
     /// A model trained to output eps, x_0 or v samples the data distribution with every sampler, through its noise
-    /// equivalent (ForwardProcess.AsNoisePredictor, which TrainedModel uses): DDPM reproduces the data, DDIM the exact
+    /// equivalent (ForwardProcess.AsNoisePredictor; TrainedModel.Noise converts the same way): DDPM reproduces the data, DDIM the exact
     /// variance recursion, DPM-Solver++ the closed-form ODE solution, each as closely as with the eps model.
     /// </summary>
     [Theory]

@@ -193,6 +193,9 @@ public class CheckedFileTests
             using var a = model.forward(x, t);
             using var b = loaded.forward(x, t);
             Assert.True(a.eq(b).all().item<bool>());
+            using var noise = trained.Noise(x, t);                                               // the v output, as eps
+            using var expected = new ForwardProcess(trained.Schedule).EpsFromVelocity(x, a, t);
+            Assert.True(noise.allclose(expected, rtol: 1e-5, atol: 1e-6));
         }
     }
 }

@@ -22,7 +22,8 @@ namespace Diffusion.Sampling;
 /// After the last visited timestep (t = 0) the target is the clean image (sigma_s = 0, h = infinity), so step 4 returns D;
 /// that last jump is first order (D = x0), as in Lu et al.'s "lower order final".
 /// The sampler remembers the previous step's x0 itself: a run starts at index 0 (which forgets any earlier run) and takes
-/// the steps in order, whether the caller writes the loop (see <see cref="Sampler"/>) or calls Sample.
+/// the steps in order, whether the caller writes the loop (see <see cref="Sampler"/>) or calls Sample (SampleFrom may
+/// start later, e.g. from a noised image; that first step is first order).
 /// </summary>
 public sealed class DpmSolverSampler : Sampler
 {
@@ -61,6 +62,7 @@ public sealed class DpmSolverSampler : Sampler
         else if (index != _nextIndex)
             throw new InvalidOperationException($"DPM-Solver++ is a multistep method: step {index} needs step {index - 1} of the same run " +
                 $"first (the next step of this run is {_nextIndex}). Start every run at index 0 and take the steps in order.");
+        bool first = _previousX0 is null;
         using var scope = NewDisposeScope();
         double alphaT = Alpha(index), sigmaT = Sigma(index), alphaS = Alpha(index + 1), sigmaS = Sigma(index + 1);
         var x0 = (xt - sigmaT * eps) / alphaT;                                                   // step 1   [B, C, H, W]
@@ -74,7 +76,7 @@ public sealed class DpmSolverSampler : Sampler
         }
         double h = Lambda(index + 1) - Lambda(index);                                           // step 2
         var d = x0;
-        if (index > 0)
+        if (!first)
         {
             double r = (Lambda(index) - Lambda(index - 1)) / h;
             d = (1 + 1 / (2 * r)) * x0 - 1 / (2 * r) * _previousX0!;                             // step 3
@@ -84,6 +86,16 @@ public sealed class DpmSolverSampler : Sampler
         _previousX0 = x0.alias().DetachFromDisposeScope();                                     // kept until the next step
         _nextIndex = index + 1;
         return new SamplerStep(previous.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Step 3 uses the previous step's x0.</summary>
+    public override bool RemembersSteps => true;
+
+    /// <summary>A run from <paramref name="startIndex"/> begins: nothing is remembered yet.</summary>
+    protected override void BeginRun(int startIndex)
+    {
+        Forget();
+        _nextIndex = startIndex;
     }
 
     /// <summary>Drops the remembered x0, so that the next run starts clean.</summary>

@@ -43,15 +43,34 @@ public abstract class Sampler
     /// <summary>The sampler's own step; index and shapes are already checked.</summary>
     protected abstract SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator);
 
+    /// <summary>True for a multistep solver, whose steps depend on the steps before them: it cannot jump back or skip.</summary>
+    public virtual bool RemembersSteps => false;
+
+    /// <summary>Called by Sample and SampleFrom before their first step: a sampler with memory clears it here.</summary>
+    protected virtual void BeginRun(int startIndex)
+    {
+    }
+
     /// <summary>Runs every step from <paramref name="xT"/>; <paramref name="keepTrajectory"/> keeps x before each step and the result (on the CPU).</summary>
     /// <param name="progress">Receives the number of steps done after each step.</param>
-    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null)
+    public SampleResult Sample(NoisePredictor model, Tensor xT, Generator? generator = null, bool keepTrajectory = false, IProgress<int>? progress = null) =>
+        SampleFrom(0, model, xT, generator, keepTrajectory, progress);
+
+    /// <summary>
+    /// Runs the steps <paramref name="startIndex"/> .. last from <paramref name="xt"/>, a sample at Timesteps[startIndex]
+    /// (e.g. a real image noised to that level, as in SDEdit). <paramref name="progress"/> counts the steps taken.
+    /// </summary>
+    public SampleResult SampleFrom(int startIndex, NoisePredictor model, Tensor xt, Generator? generator = null, bool keepTrajectory = false,
+        IProgress<int>? progress = null)
     {
-        var x = xT.alias();
+        if (startIndex < 0 || startIndex >= Timesteps.Count)
+            throw new ArgumentOutOfRangeException(nameof(startIndex), startIndex, $"This sampler visits {Timesteps.Count} timesteps: index 0 .. {Timesteps.Count - 1}.");
+        BeginRun(startIndex);
+        var x = xt.alias();
         var trajectory = new List<Tensor>();
         if (keepTrajectory)
             trajectory.Add(x.cpu());
-        for (int i = 0; i < Timesteps.Count; i++)
+        for (int i = startIndex; i < Timesteps.Count; i++)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
@@ -61,7 +80,7 @@ public abstract class Sampler
             x = next.Previous.MoveToOuterDisposeScope();
             if (keepTrajectory)
                 trajectory.Add(x.cpu().MoveToOuterDisposeScope());
-            progress?.Report(i + 1);
+            progress?.Report(i + 1 - startIndex);
         }
         return new SampleResult(x, trajectory);
     }

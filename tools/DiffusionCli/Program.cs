@@ -27,6 +27,8 @@ try
 }
 catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or Diffusion.Training.TrainingDivergedException)
 {
-    Console.Error.WriteLine($"error: {e.Message}");
+    // An ArgumentException's Message ends with "(Parameter 'x')" and the value: the user needs only the sentence.
+    string message = e is ArgumentException { ParamName: not null } ? e.Message.Split(" (Parameter '")[0] : e.Message;
+    Console.Error.WriteLine($"error: {message}");
     return 1;
 }
