@@ -57,3 +57,18 @@ public class ChartsTests
         Assert.Throws<ArgumentException>(() => Charts.GroupedBars("f", "x", "y", ["a"], new BarGroup("bad", [1, 2])));
     }
 }
+
+public class TableTests
+{
+    [Fact]
+    public void A_table_of_anonymous_rows_has_their_properties_as_columns()
+    {
+        var table = Diffusion.Display.Table.Of(new[] { new { Sampler = "DDIM", Steps = 50, Distance = 207.40512 }, new { Sampler = "DDPM <1>", Steps = 1000, Distance = 0.00012 } });
+        Assert.Equal(["Sampler", "Steps", "Distance"], table.Columns);
+        Assert.Equal(["DDIM", "50", "207.4051"], table.Rows[0]);
+        Assert.Equal(["DDPM <1>", "1000", "1.2E-4"], table.Rows[1]);
+        Assert.Contains("<th style=\"text-align:left\">Distance</th>", table.ToHtml());
+        Assert.Contains("DDPM &lt;1&gt;", table.ToHtml());                                       // cells are escaped
+        Assert.Equal("Sampler   Steps  Distance", table.ToString().Split('\n')[0]);
+    }
+}

@@ -1,0 +1,91 @@
+using Diffusion.Ddpm;
+using Diffusion.Sampling;
+using static TorchSharp.torch;
+
+namespace Diffusion.Applications;
+
+/// <summary>
+/// RePaint (Lugmayr et al. 2022): fill the unknown part of an image with a model trained only to generate whole images.
+/// The known pixels are never generated: at every level they are the real image noised to that level, and the model only
+/// has to make the rest agree with them. For each visited step i, from t = Timesteps[i] to the next level s:
+///
+///   1. x_s(unknown) = the sampler's Step from x_t                                  (RePaint eq. 8, second line)
+///   2. x_s(known)   = sqrt(abar_s) x_0 + sqrt(1 - abar_s) z; x_0 itself after t = 0 (eq. 8, first line; Ho et al. eq. 4)
+///   3. x_s          = m x_s(known) + (1 - m) x_s(unknown)                          (eq. 8, third line)
+///   4. resampling (r &gt; 1): jump back, x_t = sqrt(abar_t / abar_s) x_s + sqrt(1 - abar_t / abar_s) z, a sample of
+///      q(x_t | x_s), and repeat 1-3; r times in all                               (sec. 4.2, jump length 1)
+///
+/// Step 3 pastes a known region that the model has not seen yet next to an unknown region generated without it; the
+/// jump back lets the model see both and harmonise them, so the seam fades (RePaint, fig. 3). The last composition uses
+/// x_0 itself, so the known pixels of the result are exactly the input's.
+/// </summary>
+public static class Inpainting
+{
+    /// <param name="model">The noise predictor of an unconditional (or guided) model.</param>
+    /// <param name="image">The image to complete, in [-1, 1]; its unknown pixels are ignored. [B, C, H, W]</param>
+    /// <param name="mask">1 where the image is known, 0 where it is to be filled; broadcasts against the image. [B or 1, 1 or C, H, W]</param>
+    /// <param name="resampling">r above: 1 for plain replacement, about 5 to 10 for RePaint's harmonisation (r times the network calls).</param>
+    /// <param name="progress">Receives the number of steps done.</param>
+    /// <returns>The completed images, on the image's device. [B, C, H, W]</returns>
+    public static Tensor Fill(Sampler sampler, NoisePredictor model, Tensor image, Tensor mask, Generator generator,
+        int resampling = 1, IProgress<int>? progress = null)
+    {
+        if (resampling < 1)
+            throw new ArgumentOutOfRangeException(nameof(resampling), resampling, "Resample at least once (1 = no jumps back).");
+        if (resampling > 1 && sampler.RemembersSteps)
+            throw new ArgumentException("Jumping back needs a sampler without memory of earlier steps (DDPM or DDIM), not a multistep solver.", nameof(sampler));
+        if (mask.dim() != image.dim() || !mask.shape.Zip(image.shape).All(p => p.First == p.Second || p.First == 1))
+            throw new ArgumentException($"The mask [{string.Join(", ", mask.shape)}] must broadcast against the images [{string.Join(", ", image.shape)}].", nameof(mask));
+        using var known = mask.to(image.dtype, image.device);                                  // m   [B or 1, 1, H, W]
+        using var unknown = 1 - known;                                                         // 1 - m
+        var x = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);  // x_T ~ N(0, I)   [B, C, H, W]
+        var abar = sampler.Schedule.AlphaBars;
+        for (int i = 0; i < sampler.Timesteps.Count; i++)
+        {
+            int t = sampler.Timesteps[i];
+            double abarT = abar[t], abarS = i + 1 < sampler.Timesteps.Count ? abar[sampler.Timesteps[i + 1]] : 1.0;
+            for (int round = 0; round < resampling; round++)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var time = full(x.shape[0], (long)t, dtype: ScalarType.Int64, device: x.device);            // [B]
+                var generated = sampler.Step(model(x, time), i, x, generator).Previous;                     // step 1
+                var noise = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);
+                var knownAtS = Math.Sqrt(abarS) * image + Math.Sqrt(1 - abarS) * noise;                    // step 2
+                var composed = known * knownAtS + unknown * generated;                                     // step 3
+                if (round + 1 < resampling)                                                                // step 4: back to level t
+                {
+                    var z = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);
+                    composed = Math.Sqrt(abarT / abarS) * composed + Math.Sqrt(1 - abarT / abarS) * z;
+                }
+                x.Dispose();
+                x = composed.MoveToOuterDisposeScope();
+            }
+            progress?.Report(i + 1);
+        }
+        return x;
+    }
+
+    /// <summary>
+    /// How visible the seam is: the mean absolute difference between neighbouring pixels (left-right and up-down) of which
+    /// exactly one is known. A completion that continues the known image smoothly scores about what the real image scores.
+    /// </summary>
+    /// <param name="images">[B, C, H, W]</param>
+    /// <param name="mask">1 known, 0 filled. [B or 1, 1, H, W]</param>
+    /// <returns>One value per image. [B]</returns>
+    public static Tensor SeamGradient(Tensor images, Tensor mask)
+    {
+        using var scope = NewDisposeScope();
+        var m = mask.to(images.dtype, images.device).expand(images.shape[0], 1, images.shape[2], images.shape[3]);   // [B, 1, H, W]
+        var across = new List<(Tensor Difference, Tensor Border)>
+        {
+            ((images[.., .., .., 1..] - images[.., .., .., ..^1]).abs(), (m[.., .., .., 1..] - m[.., .., .., ..^1]).abs()),   // left-right
+            ((images[.., .., 1.., ..] - images[.., .., ..^1, ..]).abs(), (m[.., .., 1.., ..] - m[.., .., ..^1, ..]).abs()),   // up-down
+        };
+        var total = across.Select(p => (p.Difference * p.Border).sum([1, 2, 3])).Aggregate((a, b) => a + b);    // [B]
+        var pairs = across.Select(p => p.Border.expand_as(p.Difference).sum([1, 2, 3])).Aggregate((a, b) => a + b);   // [B]
+        if (pairs.eq(0).any().item<bool>())
+            throw new ArgumentException("The mask has no border: every pixel is known, or none is.", nameof(mask));
+        return (total / pairs).MoveToOuterDisposeScope();
+    }
+}
