@@ -72,3 +72,51 @@ public class TableTests
         Assert.Equal("Sampler   Steps  Distance", table.ToString().Split('\n')[0]);
     }
 }
+
+public class ChartDetailTests
+{
+    [Fact]
+    public void Short_series_get_markers_so_a_single_point_is_seen()
+    {
+        var chart = Charts.Lines("t", "x", "y", new LineSeries("one point", [20.0], [5.0]),
+            new LineSeries("long", Enumerable.Range(0, 100).Select(i => (double)i).ToList(), Enumerable.Range(0, 100).Select(i => (double)i).ToList()));
+        Assert.Equal("lines+markers", (string)chart.Traces[0]["mode"]!);
+        Assert.Equal("lines", (string)chart.Traces[1]["mode"]!);
+        Assert.Equal("log", (string)chart.WithLogY().Layout["yaxis"]!["type"]!);
+    }
+
+    /// <summary>A million samples become 50 bars whose areas sum to 1 (a density), not a million numbers in the page.</summary>
+    [Fact]
+    public void A_histogram_carries_its_bins_not_its_samples()
+    {
+        var random = new Random(1);
+        double[] samples = Enumerable.Range(0, 1_000_000).Select(_ => random.NextDouble() * 2 - 1).ToArray();
+        var chart = Charts.Histogram("h", "x", samples, bins: 50);
+        var heights = chart.Traces[0]["y"]!.AsArray().Select(v => (double)v!).ToList();
+        double width = (double)chart.Traces[0]["width"]!;
+        Assert.Equal(50, heights.Count);
+        Assert.Equal(1.0, heights.Sum() * width, 9);
+        Assert.InRange(heights.Min(), 0.45, 0.55);                                               // uniform on [-1, 1]: density 1/2
+        Assert.True(chart.ToJson().Length < 10_000);
+    }
+}
+
+public class TrainingMonitorTests
+{
+    /// <summary>
+    /// A loss that starts at 1 and drops to 0.2: the bias-corrected average equals the first loss at step 1 and reads
+    /// about 0.2 a hundred steps later (an average started at the first loss would still read 0.31).
+    /// </summary>
+    [Fact]
+    public void The_smoothed_loss_follows_the_loss_without_lagging_behind_its_start()
+    {
+        var monitor = new TrainingMonitor(totalSteps: 101, batchSize: 8);
+        monitor.Add(new Diffusion.Training.StepResult(1, 1.0, 1e-3, 1, 0));
+        Assert.Equal(1.0, monitor.Smoothed[0], 12);
+        for (int step = 2; step <= 101; step++)
+            monitor.Add(new Diffusion.Training.StepResult(step, 0.2, 1e-3, 1, 0));
+        Assert.InRange(monitor.Smoothed[^1], 0.2, 0.205);
+        Assert.Contains("loss 0.2000 (smoothed 0.20", monitor.ToHtml());
+        Assert.Contains("data-live-view=\"monitor-", monitor.ToHtml());
+    }
+}

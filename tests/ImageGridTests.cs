@@ -50,4 +50,19 @@ public class ImageGridTests
         Assert.Throws<ArgumentException>(() => ImageGrid.From(images, captions: ["one"]));
         Assert.Throws<ArgumentOutOfRangeException>(() => ImageGrid.From(images, columns: 0));
     }
+
+    [Fact]
+    public void Row_labels_stand_left_of_each_row_and_must_match_the_row_count()
+    {
+        using var images = rand(6, 1, 4, 4);
+        var grid = ImageGrid.From(images, columns: 3, scale: 3, rowLabels: ["t = 999", "t <0>"]);
+        string html = grid.ToHtml();
+        Assert.Contains(">t = 999</div>", html);
+        Assert.Contains(">t &lt;0&gt;</div>", html);
+        Assert.Equal(2, html.Split("<img ").Length - 1);                                         // one strip per row
+        Assert.Equal(grid.Width, 3 * (3 * (4 + 1) + 1));                                        // the saved PNG is unchanged
+        var captioned = ImageGrid.From(images, columns: 3, captions: ["a", "b", "c", "d", "e", "f"], rowLabels: ["one", "two"]);
+        Assert.Contains(">one</div>", captioned.ToHtml());
+        Assert.Throws<ArgumentException>(() => ImageGrid.From(images, columns: 3, rowLabels: ["only one"]));
+    }
 }

@@ -33,6 +33,10 @@ public class NotebookTests
     {
         var notebook = Load(name);
         Assert.Equal(4, (int)notebook["nbformat"]!);
+        Assert.True((int)notebook["nbformat_minor"]! >= 5, "nbformat 4.5 or later: cells carry ids");
+        var ids = notebook["cells"]!.AsArray().Select(c => (string?)c!["id"]).ToList();
+        Assert.All(ids, id => Assert.Matches("^[A-Za-z0-9_-]{1,64}$", id ?? ""));              // Jupyter's rule for cell ids
+        Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Equal(".net-csharp", (string?)notebook["metadata"]!["kernelspec"]!["name"]);
         var cells = notebook["cells"]!.AsArray();
         Assert.Equal("markdown", (string?)cells[0]!["cell_type"]);

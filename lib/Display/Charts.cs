@@ -14,6 +14,9 @@ public sealed record BarGroup(string Name, IReadOnlyList<double> Values);
 /// </summary>
 public static class Charts
 {
+    /// <summary>Curves of at most this many points also get markers, so that a series of one point is still seen.</summary>
+    public const int MarkersUpTo = 30;
+
     /// <summary>Several curves on shared axes.</summary>
     public static PlotlyChart Lines(string title, string xTitle, string yTitle, params LineSeries[] series)
     {
@@ -24,7 +27,8 @@ public static class Charts
         return new PlotlyChart(
             series.Select(s => new JsonObject
             {
-                ["type"] = "scatter", ["mode"] = "lines", ["name"] = s.Name, ["x"] = Array(s.X), ["y"] = Array(s.Y),
+                ["type"] = "scatter", ["mode"] = s.X.Count <= MarkersUpTo ? "lines+markers" : "lines", ["name"] = s.Name,
+                ["x"] = Array(s.X), ["y"] = Array(s.Y),
             }),
             Layout(title, xTitle, yTitle));
     }
@@ -54,17 +58,31 @@ public static class Charts
         }), layout);
     }
 
-    /// <summary>A histogram normalised to a probability density, so that it can be compared with a density curve.</summary>
+    /// <summary>
+    /// A histogram normalised to a probability density, so that it can be compared with a density curve. The samples are
+    /// binned here and only the bins go into the chart: a million pixel values make a chart of a few hundred numbers.
+    /// </summary>
     public static PlotlyChart Histogram(string title, string xTitle, IReadOnlyList<double> samples, int bins = 60, string name = "samples")
     {
-        if (samples.Count == 0)
-            throw new ArgumentException("No samples to histogram.", nameof(samples));
+        if (bins < 1)
+            throw new ArgumentOutOfRangeException(nameof(bins), bins, "Need at least one bin.");
+        double[] finite = samples.Where(double.IsFinite).ToArray();
+        if (finite.Length == 0)
+            throw new ArgumentException("No finite samples to histogram.", nameof(samples));
+        double low = finite.Min(), high = finite.Max();
+        double width = high > low ? (high - low) / bins : 1.0;
+        var counts = new double[bins];
+        foreach (double v in finite)
+            counts[Math.Min((int)((v - low) / width), bins - 1)]++;
         var trace = new JsonObject
         {
-            ["type"] = "histogram", ["name"] = name, ["x"] = Array(samples), ["nbinsx"] = bins,
-            ["histnorm"] = "probability density", ["opacity"] = 0.75,
+            ["type"] = "bar", ["name"] = name, ["opacity"] = 0.75, ["width"] = width,
+            ["x"] = Array(Enumerable.Range(0, bins).Select(i => low + (i + 0.5) * width)),           // bin centres
+            ["y"] = Array(counts.Select(c => c / (finite.Length * width))),                          // density: integrates to 1
         };
-        return new PlotlyChart([trace], Layout(title, xTitle, "density"));
+        var layout = Layout(title, xTitle, "density");
+        layout["bargap"] = 0;
+        return new PlotlyChart([trace], layout);
     }
 
     /// <summary>A heat map of z[row][column] (e.g. a timestep embedding), rows along y and columns along x.</summary>

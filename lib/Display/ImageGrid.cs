@@ -18,17 +18,22 @@ public sealed class ImageGrid : IHtmlView, IFigure
 
     private readonly byte[][] _tiles;       // one PNG per image, used for captioned layouts
     private readonly IReadOnlyList<string>? _captions;
+    private readonly IReadOnlyList<string>? _rowLabels;
+    private readonly byte[][] _rowStrips;   // one PNG per row of the grid, used when rows are labelled
     private readonly byte[] _grid;          // unscaled pixels [height, width, channels]
     private readonly int _channels;
     private readonly int _scale;
 
-    private ImageGrid(byte[] grid, int channels, int scale, byte[][] tiles, IReadOnlyList<string>? captions, int columns, int width, int height)
+    private ImageGrid(byte[] grid, int channels, int scale, byte[][] tiles, IReadOnlyList<string>? captions, int columns, int width, int height,
+        IReadOnlyList<string>? rowLabels, byte[][] rowStrips)
     {
         _grid = grid;
         _channels = channels;
         _scale = scale;
         _tiles = tiles;
         _captions = captions;
+        _rowLabels = rowLabels;
+        _rowStrips = rowStrips;
         Columns = columns;
         Width = width;
         Height = height;
@@ -46,10 +51,12 @@ public sealed class ImageGrid : IHtmlView, IFigure
     /// <param name="columns">Images per row.</param>
     /// <param name="captions">Optional text under each image (e.g. class names), one per image.</param>
     /// <param name="scale">Each pixel becomes a scale x scale block (28 px images are tiny at 1x).</param>
+    /// <param name="rowLabels">Optional text left of each row (e.g. "t = 800", "DDIM, 20 steps"), one per row; shown in
+    /// the notebook, not drawn into the saved PNG.</param>
     /// <param name="low">Value shown as black for float input.</param>
     /// <param name="high">Value shown as white for float input.</param>
     public static ImageGrid From(Tensor images, int columns = 8, IReadOnlyList<string>? captions = null,
-        int scale = 3, float low = -1f, float high = 1f)
+        int scale = 3, float low = -1f, float high = 1f, IReadOnlyList<string>? rowLabels = null)
     {
         if (images.dim() != 4 || (images.shape[1] != 1 && images.shape[1] != 3))
             throw new ArgumentException($"Expected images [B, 1 or 3, H, W], got [{string.Join(", ", images.shape)}].", nameof(images));
@@ -61,8 +68,10 @@ public sealed class ImageGrid : IHtmlView, IFigure
         if (captions is not null && captions.Count != count)
             throw new ArgumentException($"{captions.Count} captions for {count} images.", nameof(captions));
 
-        byte[] source = ToBytes(images, low, high);                                         // [B, C, H, W] 0..255
         int rows = (count + columns - 1) / columns;
+        if (rowLabels is not null && rowLabels.Count != rows)
+            throw new ArgumentException($"{rowLabels.Count} row labels for {rows} rows of {columns} images.", nameof(rowLabels));
+        byte[] source = ToBytes(images, low, high);                                         // [B, C, H, W] 0..255
         const int pad = 1;
         int gridW = columns * (w + pad) + pad, gridH = rows * (h + pad) + pad;
         var grid = new byte[gridH * gridW * channels];
@@ -82,7 +91,14 @@ public sealed class ImageGrid : IHtmlView, IFigure
                     }
             tiles[i] = captions is null ? [] : Encode(Scaled(tile, w, h, channels, scale), image => image.SaveAsPng);
         }
-        return new ImageGrid(grid, channels, scale, tiles, captions, columns, gridW * scale, gridH * scale);
+        var rowStrips = new byte[rowLabels is null || captions is not null ? 0 : rows][];
+        for (int r = 0; r < rowStrips.Length; r++)                                          // rows cut out of the grid, padding included
+        {
+            int top = r * (h + pad), stripH = h + 2 * pad;
+            rowStrips[r] = Encode(Scaled(grid[(top * gridW * channels)..((top + stripH) * gridW * channels)], gridW, stripH, channels, scale),
+                image => image.SaveAsPng);
+        }
+        return new ImageGrid(grid, channels, scale, tiles, captions, columns, gridW * scale, gridH * scale, rowLabels, rowStrips);
     }
 
     public string FileExtension => ".png";
@@ -92,12 +108,19 @@ public sealed class ImageGrid : IHtmlView, IFigure
 
     public string ToHtml()
     {
+        const string label = "font-size:12px;text-align:right;padding-right:6px;white-space:nowrap";
+        if (_rowLabels is not null && _captions is null)
+            return "<div style=\"display:grid;grid-template-columns:max-content max-content;align-items:center\">" + string.Concat(_rowStrips.Select((png, r) =>
+                $"<div style=\"{label}\">{WebUtility.HtmlEncode(_rowLabels[r])}</div>" +
+                $"<img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" style=\"image-rendering:pixelated;display:block\"/>")) + "</div>";
         if (_captions is null)
             return $"<img src=\"data:image/png;base64,{Convert.ToBase64String(Png)}\" width=\"{Width}\" height=\"{Height}\" style=\"image-rendering:pixelated\"/>";
         var cells = _tiles.Select((png, i) =>
+            (_rowLabels is not null && i % Columns == 0 ? $"<div style=\"{label};align-self:center\">{WebUtility.HtmlEncode(_rowLabels[i / Columns])}</div>" : "") +
             $"<figure style=\"margin:2px;text-align:center\"><img src=\"data:image/png;base64,{Convert.ToBase64String(png)}\" style=\"image-rendering:pixelated\"/>" +
             $"<figcaption style=\"font-size:11px\">{WebUtility.HtmlEncode(_captions[i])}</figcaption></figure>");
-        return $"<div style=\"display:grid;grid-template-columns:repeat({Columns},max-content);gap:2px\">{string.Concat(cells)}</div>";
+        string labelColumn = _rowLabels is null ? "" : "max-content ";
+        return $"<div style=\"display:grid;grid-template-columns:{labelColumn}repeat({Columns},max-content);gap:2px\">{string.Concat(cells)}</div>";
     }
 
     /// <summary>Pixels as bytes 0..255 in [B, C, H, W] order: uint8 as is, floats mapped from [low, high] and clamped.</summary>

@@ -35,6 +35,14 @@ public sealed class PlotlyChart : IHtmlView, IFigure
         return new PlotlyChart(Traces.Select(t => (JsonObject)t.DeepClone()), layout);
     }
 
+    /// <summary>A copy with a logarithmic y axis (for quantities spanning several orders of magnitude).</summary>
+    public PlotlyChart WithLogY()
+    {
+        var layout = (JsonObject)Layout.DeepClone();
+        ((JsonObject)layout["yaxis"]!)["type"] = "log";
+        return new PlotlyChart(Traces.Select(t => (JsonObject)t.DeepClone()), layout);
+    }
+
     /// <summary>The figure as plotly.js JSON: {"data": [...], "layout": {...}}.</summary>
     public string ToJson() => new JsonObject
     {

@@ -28,10 +28,12 @@ public sealed class Table : IHtmlView
     /// <summary>One row per item, one column per public property (anonymous types and records work).</summary>
     public static Table Of<T>(IEnumerable<T> items)
     {
-        PropertyInfo[] properties = typeof(T).GetProperties(BindingFlags.Public | BindingFlags.Instance);
+        var list = items.ToList();
+        Type type = typeof(T) == typeof(object) && list.FirstOrDefault() is { } first ? first.GetType() : typeof(T);   // a List<object> of anonymous rows
+        PropertyInfo[] properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance);
         if (properties.Length == 0)
             throw new ArgumentException($"{typeof(T).Name} has no public properties to show as columns.", nameof(items));
-        var rows = items.Select(item => (IReadOnlyList<string>)properties.Select(p => Format(p.GetValue(item))).ToList()).ToList();
+        var rows = list.Select(item => (IReadOnlyList<string>)properties.Select(p => Format(p.GetValue(item))).ToList()).ToList();
         return new Table(properties.Select(p => p.Name).ToList(), rows);
     }
 

@@ -6,7 +6,9 @@ namespace Diffusion.Display;
 
 /// <summary>
 /// What a training cell shows while it runs: a progress bar with rate and time left, the loss curve (raw and smoothed)
-/// and the latest sample grid. Display it once and update the display in place from the step callback:
+/// and the latest sample grid. The smoothed loss is an exponential moving average with Adam's bias correction
+/// (Kingma and Ba 2015, sec. 3): s_n = b s_{n-1} + (1 - b) loss_n from s_0 = 0, shown as s_n / (1 - b^n), so it follows
+/// the loss from the first step instead of lagging behind its starting value. Display it once and update the display in place from the step callback:
 /// <code>
 /// var monitor = new TrainingMonitor(totalSteps, batchSize);
 /// var view = display(monitor);                       // .NET Interactive's display handle
@@ -19,6 +21,9 @@ public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
     private readonly List<double> _steps = [];
     private readonly List<double> _losses = [];
     private readonly List<double> _smoothed = [];
+    private const double Smoothing = 0.98;                                                      // b above: about the last 50 steps
+    private double _average;                                                                     // s_n, before the correction
+    private readonly string _liveId = "monitor-" + Guid.NewGuid().ToString("N");               // marks every state of this view
     private readonly Stopwatch _clock = new();
     private long _firstStep = -1;
 
@@ -26,6 +31,9 @@ public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
     public ImageGrid? Samples { get; set; }
 
     public IReadOnlyList<double> Losses => _losses;
+
+    /// <summary>The bias-corrected moving average of the loss after each step (the "smoothed" curve).</summary>
+    public IReadOnlyList<double> Smoothed => _smoothed;
 
     public void Add(StepResult result)
     {
@@ -36,7 +44,8 @@ public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
         }
         _steps.Add(result.Step);
         _losses.Add(result.Loss);
-        _smoothed.Add(_smoothed.Count == 0 ? result.Loss : 0.98 * _smoothed[^1] + 0.02 * result.Loss);   // exponential smoothing
+        _average = Smoothing * _average + (1 - Smoothing) * result.Loss;
+        _smoothed.Add(_average / (1 - Math.Pow(Smoothing, _smoothed.Count + 1)));               // bias-corrected
     }
 
     public string ToHtml()
@@ -45,9 +54,9 @@ public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
         double perSecond = _clock.Elapsed.TotalSeconds > 0 ? (step - _firstStep) * batchSize / _clock.Elapsed.TotalSeconds : 0;
         var left = TimeSpan.FromSeconds(perSecond > 0 ? (totalSteps - step) * batchSize / perSecond : 0);
         string status = string.Create(CultureInfo.InvariantCulture,
-            $"step {step} / {totalSteps} · loss {(_smoothed.Count > 0 ? _smoothed[^1] : double.NaN):F4} · {perSecond:F0} images/s · {left:hh\\:mm\\:ss} left");
+            $"step {step} / {totalSteps} · loss {(_losses.Count > 0 ? _losses[^1] : double.NaN):F4} (smoothed {(_smoothed.Count > 0 ? _smoothed[^1] : double.NaN):F4}) · {perSecond:F0} images/s · {left:hh\\:mm\\:ss} left");
         string chart = _steps.Count < 2 ? "" : Charts.Lines("Training loss", "step", "MSE",
             new LineSeries("loss", _steps, _losses), new LineSeries("smoothed", _steps, _smoothed)).ToHtml();
-        return $"<div><progress value=\"{step}\" max=\"{totalSteps}\" style=\"width:720px\"></progress><div>{status}</div>{chart}{Samples?.ToHtml()}</div>";
+        return $"<div data-live-view=\"{_liveId}\"><progress value=\"{step}\" max=\"{totalSteps}\" style=\"width:720px\"></progress><div>{status}</div>{chart}{Samples?.ToHtml()}</div>";
     }
 }

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using CourseRunner;
 
 // Usage: CourseRunner <repo-root> [--only NAME_PREFIX] [--timeout-minutes N]
-// Runs notebooks/NN_*.ipynb in order with dotnet-repl, writes executed copies and logs to $DIFFUSION_OUTPUT/notebooks,
-// prints one line per lesson with its wall time, and exits 1 if any cell of any notebook failed.
+// Runs notebooks/NN_*.ipynb in order with dotnet-repl, writes executed copies and logs to $DIFFUSION_OUTPUT/notebooks
+// (tidied: SavedNotebook.cs), prints one line per lesson with its wall time, and exits 1 if any cell of any notebook failed
+// or an executed notebook is larger than 1 MB (quick mode) or 3 MB (full mode).
 
 if (args.Length == 0)
 {
@@ -28,6 +29,7 @@ if (notebooks.Count == 0)
 }
 
 bool quick = Environment.GetEnvironmentVariable("DIFFUSION_QUICK") is "1" or "true";
+long sizeLimit = quick ? 1_000_000 : 3_000_000;                    // an executed lesson stays small enough to open and to diff
 Console.WriteLine($"Running {notebooks.Count} notebook(s), {(quick ? "quick mode" : "full mode")}; executed copies go to {output}");
 int failed = 0;
 var total = Stopwatch.StartNew();
@@ -42,7 +44,13 @@ foreach (var (notebook, index) in notebooks.Select((n, i) => (n, i + 1)))
     int exitCode = Run(notebook, executed, log, Path.Combine(root, "notebooks"), timeout);
     clock.Stop();
 
-    var errors = File.Exists(executed) ? NotebookErrors.Read(executed) : [$"no executed notebook was written (exit code {exitCode}); see {log}"];
+    var errors = File.Exists(executed) ? NotebookErrors.Read(executed).ToList() : [$"no executed notebook was written (exit code {exitCode}); see {log}"];
+    if (File.Exists(executed))
+    {
+        long bytes = SavedNotebook.Tidy(executed);
+        if (bytes > sizeLimit)
+            errors.Add($"the executed notebook is {bytes / 1e6:F1} MB, over the {sizeLimit / 1e6:F0} MB limit of {(quick ? "quick" : "full")} mode (bin large data before plotting it)");
+    }
     if (exitCode == 0 && errors.Count == 0)
     {
         Console.WriteLine($"ok ({clock.Elapsed.TotalSeconds:F0} s)");
