@@ -3,25 +3,19 @@ using Diffusion.Ddpm;
 using Diffusion.Sampling;
 using TorchSharp;
 using Xunit.Abstractions;
+using static Diffusion.Tests.GaussianData;
 using static TorchSharp.torch;
 
 namespace Diffusion.Tests;
 
 /// <summary>
 /// Inpainting, interpolation and editing checked with models whose answers are known exactly (Gaussian data and its
-/// optimal denoiser, as in SamplerTests), so every assertion compares with a closed form.
+/// optimal denoiser, GaussianData), so every assertion compares with a closed form.
 /// </summary>
 public class ApplicationsTests(ITestOutputHelper output)
 {
-    private const double Mu = 0.3, S = 0.5;
-    private static readonly NoiseSchedule Schedule = NoiseSchedule.Linear();
-
-    /// <summary>E[eps | x_t] for pixels drawn independently from N(mu, s^2).</summary>
-    private static Tensor IndependentPixels(Tensor xt, Tensor t)
-    {
-        var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
-        return (1 - abar).sqrt() * (xt - abar.sqrt() * Mu) / (abar * S * S + 1 - abar);
-    }
+    /// <summary>E[eps | x_t] for pixels drawn independently from N(mu, s^2) (<see cref="GaussianData"/>).</summary>
+    private static Tensor IndependentPixels(Tensor xt, Tensor t) => OptimalEps(xt, t);
 
     /// <summary>
     /// E[eps | x_t] for images of two pixels that are always equal, x_0 = (u, u) with u ~ N(mu, s^2). Only the mean m of

@@ -2,26 +2,17 @@ using Diffusion.Ddpm;
 using Diffusion.Sampling;
 using TorchSharp;
 using Xunit.Abstractions;
+using static Diffusion.Tests.GaussianData;
 using static TorchSharp.torch;
 
 namespace Diffusion.Tests;
 
 /// <summary>
-/// Samplers are checked with a model whose answer is known exactly: for data x_0 ~ N(mu, s^2 I) the best possible noise
-/// prediction is E[eps | x_t] = sqrt(1 - abar_t) (x_t - sqrt(abar_t) mu) / (abar_t s^2 + 1 - abar_t). A correct sampler
-/// driven by it must produce samples with mean mu and variance s^2.
+/// Samplers are checked with a model whose answer is known exactly (<see cref="GaussianData"/>): for data x_0 ~ N(mu, s^2 I)
+/// the optimal noise predictor must make every correct sampler produce samples with mean mu and variance s^2.
 /// </summary>
 public class SamplerTests(ITestOutputHelper output)
 {
-    private const double Mu = 0.3, S = 0.5;
-    private static readonly NoiseSchedule Schedule = NoiseSchedule.Linear();
-
-    private static Tensor OptimalEps(Tensor xt, Tensor t)
-    {
-        var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
-        return (1 - abar).sqrt() * (xt - abar.sqrt() * Mu) / (abar * S * S + 1 - abar);
-    }
-
     private void AssertGaussianData(Tensor samples, string sampler, double varianceTolerance, double expectedVariance = S * S)
     {
         using var values = samples.to_type(ScalarType.Float64);
