@@ -31,3 +31,14 @@ public class CourseSettingsTests
         Assert.Equal(Path.Combine(settings.OutputFolder, "figures", "00_setup"), settings.Figures("00_setup").Folder);
     }
 }
+
+public class NativeMemoryTests
+{
+    [Fact]
+    public void Malloc_keeps_freed_memory_on_glibc_Linux()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        Assert.True(Diffusion.Course.NativeMemory.Tuned, "mallopt was not applied when the library loaded");
+    }
+}

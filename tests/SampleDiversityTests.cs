@@ -62,4 +62,17 @@ public class SampleDiversityTests
         using var images = zeros(3, 1, 2);
         Assert.Throws<ArgumentException>(() => SampleDiversity.WithinClassDistance(images, labels, 2));
     }
+
+    [Fact]
+    public void Spread_relative_to_real_is_one_for_the_real_images_and_zero_for_copies()
+    {
+        manual_seed(0);
+        var classifier = new ImageClassifier([1, 28, 28], classCount: 3);
+        classifier.eval();
+        using var images = rand([30, 1, 28, 28], generator: new Generator(5)) * 2 - 1;            // [30, 1, 28, 28]
+        using var labels = arange(30, dtype: ScalarType.Int64) % 3;                               // [30]
+        Assert.Equal(1.0, SampleEvaluation.SpreadRelativeToReal(classifier, images, labels, images, labels), 9);
+        using var copies = images[..3].repeat(10, 1, 1, 1);                                       // image i is image i mod 3: one per class
+        Assert.Equal(0.0, SampleEvaluation.SpreadRelativeToReal(classifier, copies, labels, images, labels), 5);
+    }
 }

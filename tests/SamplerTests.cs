@@ -58,9 +58,11 @@ public class SamplerTests(ITestOutputHelper output)
     [InlineData(50, 0.0)]
     [InlineData(20, 0.0)]
     [InlineData(50, 1.0)]
-    public void Ddim_with_the_optimal_denoiser_matches_the_exact_variance_recursion(int steps, double eta)
+    [InlineData(50, 0.0, Spacing.Trailing)]
+    [InlineData(10, 0.0, Spacing.Trailing)]
+    public void Ddim_with_the_optimal_denoiser_matches_the_exact_variance_recursion(int steps, double eta, Spacing spacing = Spacing.Even)
     {
-        var sampler = new DdimSampler(Schedule, steps, eta);
+        var sampler = new DdimSampler(Schedule, steps, eta, spacing: spacing);
         var generator = new Generator(2);
         using var xT = randn([8000, 4], generator: generator, dtype: ScalarType.Float64);
         using var result = sampler.Sample(OptimalEps, xT, generator);
@@ -285,5 +287,15 @@ public class SamplerTests(ITestOutputHelper output)
         Assert.Equal(0, new DdimSampler(Schedule, 50).Timesteps[^1]);
         Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(Schedule, 0)).ParamName);
         Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(Schedule, 1001)).ParamName);
+    }
+
+    [Fact]
+    public void Trailing_spacing_starts_at_the_last_trained_timestep()
+    {
+        Assert.Equal([999, 979, 959], TimestepSpacing.Choose(Schedule, 50, Spacing.Trailing).Take(3));
+        Assert.Equal(19, TimestepSpacing.Choose(Schedule, 50, Spacing.Trailing)[^1]);
+        Assert.Equal([999, 899, 799, 699, 599, 499, 399, 299, 199, 99], TimestepSpacing.Choose(Schedule, 10, Spacing.Trailing));
+        Assert.Equal(Enumerable.Range(0, 1000).Reverse(), TimestepSpacing.Choose(Schedule, 1000, Spacing.Trailing));
+        Assert.Equal(Spacing.Trailing, SamplerSpec.Parse("ddim:50:spacing=trailing").Spacing);
     }
 }

@@ -92,6 +92,40 @@ public class TrainerTests
         using var trainer = NewTrainer(config: Quick with { WarmupSteps = 4, LearningRate = 1e-3 });
         Assert.Equal([2.5e-4, 5e-4, 7.5e-4, 1e-3, 1e-3], Enumerable.Range(0, 5).Select(s => trainer.LearningRateAt(s)));
     }
+
+    [Fact]
+    public void Cosine_decay_falls_from_the_peak_to_zero_at_the_last_step()
+    {
+        var config = Quick with { WarmupSteps = 10, LearningRate = 1e-3, Decay = LearningRateDecay.Cosine, TotalSteps = 110 };
+        Assert.Equal(1e-3, config.LearningRateAt(9), 12);                                        // end of warmup: the peak
+        Assert.Equal(1e-3, config.LearningRateAt(10), 12);
+        Assert.Equal(0.5e-3, config.LearningRateAt(60), 12);                                      // halfway: half
+        Assert.Equal(0, config.LearningRateAt(110), 12);
+        Assert.Equal(0, config.LearningRateAt(500), 12);                                          // stays there
+        Assert.Equal("TotalSteps", Assert.Throws<ArgumentException>(() => (config with { TotalSteps = 0 }).Validate()).ParamName);
+    }
+
+    [Fact]
+    public void The_recipe_names_every_choice_that_matters()
+    {
+        var recipe = (Quick with { Target = Diffusion.Ddpm.PredictionTarget.Velocity, MinSnrGamma = 5, Decay = LearningRateDecay.Cosine, TotalSteps = 100 }).Recipe();
+        Assert.Equal("v prediction, linear schedule T=1000, Min-SNR-5, AdamW lr 0.001 (5 warmup, cosine), batch 16, EMA 0.999, clip 1", recipe);
+    }
+
+    [Fact]
+    public void Training_time_and_the_data_size_survive_a_checkpoint()
+    {
+        using var data = FashionMnist.Load(DatasetSplit.Train, DataFolder, maxCount: 64);
+        using var folder = new TempFolder();
+        using var trainer = NewTrainer();
+        trainer.Fit(data, totalSteps: 2, checkpointPath: folder.File("checkpoint.bin"));
+        Assert.True(trainer.TrainingTime > TimeSpan.Zero);
+        Assert.Equal(32, trainer.ImagesSeen);
+        using var resumed = Trainer.Resume(folder.File("checkpoint.bin"), CPU);
+        Assert.Equal(trainer.TrainingTime.TotalSeconds, resumed.TrainingTime.TotalSeconds, 9);
+        using var other = FashionMnist.Load(DatasetSplit.Train, DataFolder, maxCount: 48);
+        Assert.Contains("trained on 64 images", Assert.Throws<ArgumentException>(() => resumed.Fit(other, totalSteps: 4)).Message);
+    }
 }
 
 /// <summary>The process's memory is only a fair measure while no other test runs: this collection runs alone.</summary>

@@ -172,6 +172,37 @@ public class UNetTests
     private const long TinyParameters = 169_760;
 }
 
+/// <summary>UNetCost against a count by hand, and the Small preset's cost as measured for the course (373 MFLOP per image).</summary>
+public class UNetCostTests
+{
+    [Fact]
+    public void Small_preset_costs_373_MFLOP_per_image_forward()
+    {
+        manual_seed(0);
+        using var model = new UNet(UNetConfig.Small);
+        double flops = UNetCost.ForwardFlopsPerImage(model, [1, 28, 28]);
+        Assert.InRange(flops / 1e6, 365, 380);
+    }
+
+    [Fact]
+    public void Cost_scales_with_resolution_as_the_formula_says()
+    {
+        // Tiny at 8 x 8: every term is 2 x weights x output pixels, so doubling the side quadruples all but the
+        // embeddings (per image) and attention (quadratic in pixels: 16 times).
+        manual_seed(0);
+        using var model = new UNet(UNetConfig.Tiny);
+        double small = UNetCost.ForwardFlopsPerImage(model, [1, 8, 8]);
+        double large = UNetCost.ForwardFlopsPerImage(model, [1, 16, 16]);
+        double embeddings = model.named_modules().Where(m => m.module is TorchSharp.Modules.Linear)
+            .Sum(m => 2.0 * ((TorchSharp.Modules.Linear)m.module).weight!.numel());
+        int attentionBlocks = model.named_modules().Count(m => m.module is SelfAttention);        // level 1 and the middle: 4 x 4 pixels, 32 channels
+        Assert.Equal(4, attentionBlocks);
+        double attention8 = attentionBlocks * 4.0 * 16 * 16 * 32;
+        double convolutions8 = small - embeddings - attention8;
+        Assert.Equal(embeddings + 4 * convolutions8 + 16 * attention8, large, 1e-6 * large);
+    }
+}
+
 public class NormalizationTests
 {
     [Fact]

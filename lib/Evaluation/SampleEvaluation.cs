@@ -40,4 +40,25 @@ public static class SampleEvaluation
         var asked = intended.bincount(null, classifier.ClassCount).data<long>().ToArray();                 // [K]
         return right.Select((r, c) => asked[c] == 0 ? double.NaN : r / asked[c]).ToArray();
     }
+
+    /// <summary>
+    /// How much the images of each class vary, relative to real images of that class: the mean over classes of
+    /// D_c(images) / D_c(real), with D_c the mean pairwise distance in the classifier's features
+    /// (<see cref="SampleDiversity"/>). 1 = as varied as real garments; a model that draws one image per class scores 0.
+    /// Classes with fewer than two images on either side are left out.
+    /// </summary>
+    /// <param name="images">Generated images in [-1, 1]. [N, C, H, W]</param>
+    /// <param name="labels">The class each image was generated for. [N]</param>
+    /// <param name="realImages">Real images in [-1, 1], e.g. the test split. [M, C, H, W]</param>
+    /// <param name="realLabels">Their classes. [M]</param>
+    public static double SpreadRelativeToReal(ImageClassifier classifier, Tensor images, Tensor labels, Tensor realImages, Tensor realLabels)
+    {
+        using var scope = NewDisposeScope();
+        double[] generated = SampleDiversity.WithinClassDistance(ClassifierTraining.Features(classifier, images), labels, classifier.ClassCount);
+        double[] real = SampleDiversity.WithinClassDistance(ClassifierTraining.Features(classifier, realImages), realLabels, classifier.ClassCount);
+        var ratios = generated.Zip(real, (g, r) => g / r).Where(double.IsFinite).ToList();
+        if (ratios.Count == 0)
+            throw new ArgumentException("No class has two or more images in both sets: the spread is undefined.", nameof(labels));
+        return ratios.Average();
+    }
 }

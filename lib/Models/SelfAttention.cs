@@ -19,11 +19,15 @@ public sealed class SelfAttention : nn.Module<Tensor, Tensor>
     public SelfAttention(int channels, int heads, int groups) : base(nameof(SelfAttention))
     {
         _heads = heads;
+        Channels = channels;
         norm = Normalization.Group(groups, channels);
         qkv = Convolution.Create(channels, 3 * channels, 1);
         projection = Convolution.Create(channels, channels, 1);
         RegisterComponents();
     }
+
+    /// <summary>C: channels in and out (split over the heads).</summary>
+    public int Channels { get; }
 
     public override Tensor forward(Tensor x)
     {

@@ -12,14 +12,14 @@ namespace Diffusion.Sampling;
 ///   2. sigma = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s)             (eq. 16)
 ///   3. x_s   = sqrt(abar_s) x0 + sqrt(1 - abar_s - sigma^2) eps + sigma z                  (eq. 12)
 ///
-/// After the last visited step (t = 0) abar_s is taken as 1, so the result is the predicted x_0 itself: no noise is
+/// After the last visited step (t = 0, or 19 with trailing spacing) abar_s is taken as 1, so the result is the predicted x_0 itself: no noise is
 /// added at the end. The caller may write the loop (see <see cref="Sampler"/>) or call Sample.
 /// </summary>
 public sealed class DdimSampler : Sampler
 {
     private readonly bool _clipX0;
 
-    /// <param name="steps">How many network evaluations: 1 .. T. Timesteps are evenly spaced, ending at 0.</param>
+    /// <param name="steps">How many network evaluations: 1 .. T, at the timesteps <paramref name="spacing"/> picks.</param>
     /// <param name="eta">0 for deterministic DDIM, 1 for DDPM-like stochastic sampling.</param>
     /// <param name="clipX0">Clip the predicted x_0 to [-1, 1] (off for inversion and for unbounded data).</param>
     public DdimSampler(NoiseSchedule schedule, int steps, double eta = 0.0, bool clipX0 = false, Spacing spacing = Spacing.Even) : base(schedule)
@@ -40,7 +40,7 @@ public sealed class DdimSampler : Sampler
 
     public double Eta { get; }
 
-    /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
+    /// <summary>The code timesteps visited, highest first (ending at 0 unless the spacing is Trailing).</summary>
     public override IReadOnlyList<int> Timesteps { get; }
 
     protected override SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator)

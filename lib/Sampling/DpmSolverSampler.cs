@@ -48,7 +48,7 @@ public sealed class DpmSolverSampler : Sampler
             throw new ArgumentException("DPM-Solver++ solves the deterministic ODE: it has no eta (use DDIM for eta > 0).", nameof(spec));
     }
 
-    /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
+    /// <summary>The code timesteps visited, highest first (ending at 0 unless the spacing is Trailing).</summary>
     public override IReadOnlyList<int> Timesteps { get; }
 
     private double Alpha(int index) => index < Timesteps.Count ? Math.Sqrt(Schedule.AlphaBars[Timesteps[index]]) : 1.0;

@@ -22,7 +22,7 @@ public abstract class Sampler
 
     public NoiseSchedule Schedule { get; }
 
-    /// <summary>The code timesteps visited, highest first, ending at 0.</summary>
+    /// <summary>The code timesteps visited, highest first (ending at 0 unless the spacing is Trailing).</summary>
     public abstract IReadOnlyList<int> Timesteps { get; }
 
     /// <summary>

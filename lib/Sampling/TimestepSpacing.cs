@@ -5,14 +5,23 @@ namespace Diffusion.Sampling;
 /// <summary>How a few-step sampler spreads its visits over the T trained timesteps.</summary>
 public enum Spacing
 {
-    /// <summary>Equal strides in t: 980, 960, .., 0 for 50 of 1000 (Song et al. 2021; diffusers' "leading").</summary>
+    /// <summary>Equal strides in t: 980, 960, .., 0 for 50 of 1000 (Song et al. 2021; diffusers' "leading"). Starts a stride below T - 1.</summary>
     Even,
+
+    /// <summary>
+    /// Equal strides ending at T - 1: 999, 979, .., 19 for 50 of 1000 (Lin et al. 2024, table 2; diffusers' "trailing").
+    /// The first step starts from pure noise where the model was trained on it; the last one goes from t = 19 to x_0.
+    /// </summary>
+    Trailing,
 
     /// <summary>Equal strides in log-SNR from t = T-1 to t = 0 (Lu et al. 2022's recommendation for small images).</summary>
     UniformLogSnr,
 }
 
-/// <summary>Which of the T trained timesteps a few-step sampler visits: always distinct, highest first, ending at 0.</summary>
+/// <summary>
+/// Which of the T trained timesteps a few-step sampler visits: always distinct, highest first. Whatever the last one,
+/// the sampler's final step goes from it to x_0 (abar = 1).
+/// </summary>
 public static class TimestepSpacing
 {
     public static int[] Choose(NoiseSchedule schedule, int steps, Spacing spacing)
@@ -22,6 +31,7 @@ public static class TimestepSpacing
         return spacing switch
         {
             Spacing.Even => Even(schedule.Steps, steps),
+            Spacing.Trailing => Trailing(schedule.Steps, steps),
             Spacing.UniformLogSnr => UniformLogSnr(schedule, steps),
             _ => throw new ArgumentOutOfRangeException(nameof(spacing), spacing, "Unknown spacing."),
         };
@@ -33,6 +43,10 @@ public static class TimestepSpacing
         int stride = diffusionSteps / steps;
         return Enumerable.Range(0, steps).Select(i => i * stride).Reverse().ToArray();
     }
+
+    /// <summary>round(T - i T / steps) - 1 for i = 0 .. steps - 1: for T = 1000 and 50 steps, 999, 979, .., 19.</summary>
+    private static int[] Trailing(int diffusionSteps, int steps) =>
+        Enumerable.Range(0, steps).Select(i => (int)Math.Round(diffusionSteps - i * (double)diffusionSteps / steps) - 1).ToArray();
 
     /// <summary>
     /// The timesteps nearest to evenly spaced values of lambda = log(sqrt(abar) / sqrt(1 - abar)) between t = T-1 and

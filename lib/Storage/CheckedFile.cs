@@ -51,6 +51,20 @@ public static class CheckedFile
         }
     }
 
+    /// <summary>
+    /// Deletes the temp files a process killed in the middle of <see cref="Write"/> left beside <paramref name="path"/>
+    /// (a kill -9 skips the cleanup). The target itself is never touched: it is the old file or the new one, whole.
+    /// </summary>
+    public static void DeleteLeftovers(string path)
+    {
+        string full = Path.GetFullPath(path);
+        string folder = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(folder))
+            return;
+        foreach (string temp in Directory.EnumerateFiles(folder, Path.GetFileName(full) + ".*.tmp"))
+            File.Delete(temp);
+    }
+
     /// <exception cref="InvalidDataException">Not such a file, the wrong kind or version, truncated, or corrupt; the message names the file.</exception>
     public static byte[] Read(string path, CheckedFileKind expectedKind)
     {

@@ -31,6 +31,7 @@ public sealed class Trainer : IDisposable
     private readonly Generator _dataGenerator;
     private readonly Generator _noiseGenerator;
     private byte[] _dataStateAtEpochStart;
+    private int? _dataCount;                                                                 // images Fit has been training on
 
     /// <param name="model">A freshly initialised (or pretrained) network; the trainer updates it in place.</param>
     /// <param name="seed">Seeds the data order and the noise; the model's initial weights are the caller's business.</param>
@@ -66,9 +67,14 @@ public sealed class Trainer : IDisposable
     /// <summary>Where in the data the next batch comes from: epoch and batch index within it.</summary>
     public (int Epoch, int Batch) Position { get; private set; }
 
-    /// <summary>The learning rate at a step: linear warmup to the peak, then constant.</summary>
-    public double LearningRateAt(long step) =>
-        Config.WarmupSteps == 0 ? Config.LearningRate : Config.LearningRate * Math.Min(1.0, (step + 1.0) / Config.WarmupSteps);
+    /// <summary>The learning rate at a step (<see cref="TrainingConfig.LearningRateAt"/>).</summary>
+    public double LearningRateAt(long step) => Config.LearningRateAt(step);
+
+    /// <summary>Wall time spent in <see cref="Fit"/> over all sittings of this run (kept in the checkpoint).</summary>
+    public TimeSpan TrainingTime { get; private set; }
+
+    /// <summary>Images the network has been trained on so far (steps times batch size).</summary>
+    public long ImagesSeen => Step * Config.BatchSize;
 
     /// <summary>The loss this trainer minimises: <see cref="Config"/>'s target and weighting on its schedule.</summary>
     public DiffusionLoss Loss { get; }
@@ -122,7 +128,13 @@ public sealed class Trainer : IDisposable
     {
         if (checkpointEvery < 1)
             throw new ArgumentOutOfRangeException(nameof(checkpointEvery), checkpointEvery, "Must be at least 1.");
+        if (_dataCount is int seen && seen != data.Count)
+            throw new ArgumentException($"This run trained on {seen} images and would continue on {data.Count}: resume it on the same data " +
+                "(the same --max-images), or the batch order it continues with would not be the one it started.", nameof(data));
+        _dataCount = data.Count;
         bool conditional = Model.Config.NumClasses > 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var timeBefore = TrainingTime;
         while (Step < totalSteps && !cancel.IsCancellationRequested)
         {
             _dataGenerator.set_state(Tensor(_dataStateAtEpochStart));                  // the same order after a resume
@@ -143,6 +155,7 @@ public sealed class Trainer : IDisposable
                     Position = (Position.Epoch + 1, 0);
                     _dataStateAtEpochStart = GeneratorState(_dataGenerator);
                 }
+                TrainingTime = timeBefore + clock.Elapsed;
                 onStep?.Invoke(result);
                 if (checkpointPath is not null && Step % checkpointEvery == 0)
                     SaveCheckpoint(checkpointPath);
@@ -158,7 +171,7 @@ public sealed class Trainer : IDisposable
         using var buffer = new MemoryStream();
         using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
         {
-            var header = new CheckpointHeader(Model.Config, Config, Step, Position.Epoch, Position.Batch);
+            var header = new CheckpointHeader(Model.Config, Config, Step, Position.Epoch, Position.Batch, TrainingTime.TotalSeconds, _dataCount ?? 0);
             writer.Write(JsonSerializer.Serialize(header, Json));
             WriteBytes(writer, _dataStateAtEpochStart);
             WriteBytes(writer, GeneratorState(_noiseGenerator));
@@ -180,6 +193,8 @@ public sealed class Trainer : IDisposable
         {
             Step = header.Step,
             Position = (header.Epoch, header.Batch),
+            TrainingTime = TimeSpan.FromSeconds(header.Seconds),
+            _dataCount = header.Images > 0 ? header.Images : null,
         };
         trainer._dataStateAtEpochStart = ReadBytes(reader);
         trainer._noiseGenerator.set_state(Tensor(ReadBytes(reader)));
@@ -226,5 +241,5 @@ public sealed class Trainer : IDisposable
 
     private static byte[] ReadBytes(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
 
-    private sealed record CheckpointHeader(UNetConfig Model, TrainingConfig Training, long Step, int Epoch, int Batch);
+    private sealed record CheckpointHeader(UNetConfig Model, TrainingConfig Training, long Step, int Epoch, int Batch, double Seconds = 0, int Images = 0);
 }

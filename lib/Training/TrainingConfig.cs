@@ -24,6 +24,12 @@ public sealed record TrainingConfig
     /// <summary>The learning rate rises linearly from 0 over this many steps (Ho et al.: 5000).</summary>
     public int WarmupSteps { get; init; } = 500;
 
+    /// <summary>What the learning rate does after warmup: stay at the peak (Ho et al.), or fall to 0 along a half cosine.</summary>
+    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Constant;
+
+    /// <summary>The step the whole run ends at; a cosine decay reaches 0 there. 0 = not known (only with a constant rate).</summary>
+    public long TotalSteps { get; init; } = 0;
+
     /// <summary>Gradients are rescaled so their global L2 norm is at most this (Ho et al.: 1.0).</summary>
     public double GradientClip { get; init; } = 1.0;
 
@@ -35,6 +41,41 @@ public sealed record TrainingConfig
 
     /// <summary>For class-conditional models: probability of replacing a label by the null class (Ho and Salimans 2022: 0.1 to 0.2).</summary>
     public double LabelDropout { get; init; } = 0.1;
+
+    /// <summary>
+    /// The learning rate at an optimisation step (counted from 0): linear warmup from 0 to <see cref="LearningRate"/> over
+    /// <see cref="WarmupSteps"/>, then constant, or for <see cref="LearningRateDecay.Cosine"/> (Loshchilov and Hutter 2017)
+    ///   lr = peak * (1 + cos(pi * p)) / 2,   p = (step - warmup) / (TotalSteps - warmup), from 1 down to 0 at TotalSteps.
+    /// </summary>
+    public double LearningRateAt(long step)
+    {
+        if (step < WarmupSteps)
+            return LearningRate * (step + 1.0) / WarmupSteps;
+        if (Decay == LearningRateDecay.Constant)
+            return LearningRate;
+        double progress = Math.Min(1.0, (step - WarmupSteps) / (double)(TotalSteps - WarmupSteps));
+        return LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
+    }
+
+    /// <summary>The recipe in one line, for a model's description: "eps, linear T=1000, lr 2e-4 (500 warmup, constant), batch 128, EMA 0.999".</summary>
+    public string Recipe()
+    {
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        string minSnr = MinSnrGamma is double gamma ? string.Create(invariant, $", Min-SNR-{gamma:G3}") : "";
+        string weightDecay = WeightDecay > 0 ? string.Create(invariant, $", weight decay {WeightDecay:G3}") : "";
+        return string.Create(invariant,
+            $"{TargetName(Target)} prediction, {Schedule.ToString().ToLowerInvariant()} schedule T={DiffusionSteps}{minSnr}, " +
+            $"AdamW lr {LearningRate:G3} ({WarmupSteps} warmup, {Decay.ToString().ToLowerInvariant()}){weightDecay}, " +
+            $"batch {BatchSize}, EMA {EmaDecay:G4}, clip {GradientClip:G3}");
+    }
+
+    private static string TargetName(PredictionTarget target) => target switch
+    {
+        PredictionTarget.Epsilon => "eps",
+        PredictionTarget.X0 => "x0",
+        PredictionTarget.Velocity => "v",
+        _ => target.ToString(),
+    };
 
     /// <summary>Throws ArgumentException naming the first setting that cannot work.</summary>
     public void Validate()
@@ -48,6 +89,10 @@ public sealed record TrainingConfig
         Require(LearningRate > 0, nameof(LearningRate), "Learning rate must be positive.");
         Require(WeightDecay >= 0, nameof(WeightDecay), "Weight decay must be >= 0.");
         Require(WarmupSteps >= 0, nameof(WarmupSteps), "Warmup steps must be >= 0.");
+        Require(Enum.IsDefined(Decay), nameof(Decay), $"Unknown learning-rate decay {Decay}.");
+        Require(TotalSteps >= 0, nameof(TotalSteps), "Total steps must be >= 0.");
+        Require(Decay == LearningRateDecay.Constant || TotalSteps > WarmupSteps, nameof(TotalSteps),
+            $"A {Decay} decay needs TotalSteps greater than WarmupSteps ({WarmupSteps}), got {TotalSteps}.");
         Require(GradientClip > 0, nameof(GradientClip), "Gradient clip must be positive.");
         Require(EmaDecay >= 0 && EmaDecay < 1, nameof(EmaDecay), "EMA decay must lie in [0, 1).");
         Require(MinSnrGamma is null or > 0, nameof(MinSnrGamma), "Min-SNR gamma must be positive.");

@@ -3,7 +3,8 @@ using CourseRunner;
 
 // Usage: CourseRunner <repo-root> [--only NAME_PREFIX] [--timeout-minutes N]
 // Runs notebooks/NN_*.ipynb in order with dotnet-repl, writes executed copies and logs to $DIFFUSION_OUTPUT/notebooks
-// (tidied: SavedNotebook.cs), prints one line per lesson with its wall time, and exits 1 if any cell of any notebook failed
+// (tidied: SavedNotebook.cs), prints one line per lesson with its wall time and one per long cell (CellProgress.cs), and
+// exits 1 if any cell of any notebook failed
 // or an executed notebook is larger than 1 MB (quick mode) or 3 MB (full mode).
 
 if (args.Length == 0)
@@ -39,7 +40,7 @@ foreach (var (notebook, index) in notebooks.Select((n, i) => (n, i + 1)))
     string executed = Path.Combine(output, name + ".ipynb");
     string log = Path.Combine(output, name + ".log");
     File.Delete(executed);
-    Console.Write($"[{index}/{notebooks.Count}] {name} ... ");
+    Console.WriteLine($"[{index}/{notebooks.Count}] {name} ...");
     var clock = Stopwatch.StartNew();
     int exitCode = Run(notebook, executed, log, Path.Combine(root, "notebooks"), timeout);
     clock.Stop();
@@ -53,11 +54,11 @@ foreach (var (notebook, index) in notebooks.Select((n, i) => (n, i + 1)))
     }
     if (exitCode == 0 && errors.Count == 0)
     {
-        Console.WriteLine($"ok ({clock.Elapsed.TotalSeconds:F0} s)");
+        Console.WriteLine($"    ok ({clock.Elapsed.TotalSeconds:F0} s)");
         continue;
     }
     failed++;
-    Console.WriteLine($"FAILED ({clock.Elapsed.TotalSeconds:F0} s, exit code {exitCode})");
+    Console.WriteLine($"    FAILED ({clock.Elapsed.TotalSeconds:F0} s, exit code {exitCode})");
     foreach (var error in errors.DefaultIfEmpty($"dotnet-repl failed; see {log}"))
         Console.WriteLine($"    {error}");
 }
@@ -78,9 +79,13 @@ static int Run(string notebook, string executed, string log, string workingDirec
         RedirectStandardOutput = true,
         RedirectStandardError = true,
     };
+    string replLog = executed + ".repl-log";                                         // dotnet-repl's own log: which cell runs
+    if (Directory.Exists(replLog))
+        Directory.Delete(replLog, recursive: true);
     foreach (var arg in new[] { "tool", "run", "dotnet-repl", "--", "--run", notebook, "--exit-after-run",
-                 "--output-path", executed, "--output-format", "ipynb", "--working-dir", workingDirectory })
+                 "--output-path", executed, "--output-format", "ipynb", "--working-dir", workingDirectory, "--log-path", replLog })
         start.ArgumentList.Add(arg);
+    var cells = new CellProgress(replLog, longCell: TimeSpan.FromSeconds(30));
     using var logFile = new StreamWriter(log);
     using var process = new Process { StartInfo = start };
     DataReceivedEventHandler write = (_, line) => { if (line.Data is not null) lock (logFile) logFile.WriteLine(line.Data); };
@@ -89,13 +94,22 @@ static int Run(string notebook, string executed, string log, string workingDirec
     process.Start();
     process.BeginOutputReadLine();
     process.BeginErrorReadLine();
-    if (!process.WaitForExit(timeout))
+    var clock = Stopwatch.StartNew();
+    while (!process.WaitForExit(TimeSpan.FromSeconds(2)))
     {
-        process.Kill(entireProcessTree: true);
-        process.WaitForExit();
-        lock (logFile) logFile.WriteLine($"killed after {timeout.TotalMinutes} minutes");
-        return 124;
+        cells.Poll();
+        if (clock.Elapsed > timeout)
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            lock (logFile) logFile.WriteLine($"killed after {timeout.TotalMinutes} minutes");
+            Directory.Delete(replLog, recursive: true);
+            return 124;
+        }
     }
     process.WaitForExit();          // drains the redirected streams
+    cells.Poll();
+    cells.Finish();
+    Directory.Delete(replLog, recursive: true);
     return process.ExitCode;
 }

@@ -10,10 +10,14 @@ using static TorchSharp.torch;
 namespace DiffusionCli;
 
 /// <summary>
-/// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 500] [--batch 250]
-///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20 | none] [--bpd-images 0] [--seed 0] [--out FILE.csv]
-/// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the test images and the
-/// wall time per image; first it measures the real-vs-real floor (as many training images vs the test set). With
+/// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 1000] [--batch 250]
+///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20 | none] [--guidance 3] [--bpd-images 0] [--seed 0] [--out FILE.csv]
+/// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
+/// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set).
+/// A class-conditional model draws the classes in turn (image i asks for class i mod K) with classifier-free guidance
+/// --guidance, and two more columns appear: the share the classifier assigns to the class asked for, and the
+/// within-class spread relative to real images (<see cref="SampleEvaluation.SpreadRelativeToReal"/>); the floor row
+/// gives both for the real training images. With
 /// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. The model samples with
 /// its own schedule and prediction target. One run writes one CSV file (never an existing one): '#' lines with the command,
 /// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured.
@@ -27,7 +31,7 @@ public static class EvaluateCommand
             throw new ArgumentException("--model FILE is required (e.g. models/fashion-mnist-small.bin).");
         var course = CourseSettings.FromEnvironment();
         string classifierPath = options.String("classifier", ShippedModels.PathOf(course, ShippedModels.ClassifierFile));
-        int samples = (int)options.Long("samples", 500);
+        int samples = (int)options.Long("samples", 1000);
         int batch = (int)options.Long("batch", 250);
         IReadOnlyList<SamplerSpec> samplers;
         try
@@ -38,6 +42,8 @@ public static class EvaluateCommand
         {
             throw new ArgumentException($"--samplers: {e.Message}", e);
         }
+        bool guidanceGiven = options.Has("guidance");
+        double guidance = options.Double("guidance", 3.0);
         int bpdImages = (int)options.Long("bpd-images", 0);
         long seed = options.Long("seed", 0);
         string output = Path.GetFullPath(options.String("out", Path.Combine(course.OutputFolder, "evaluation",
@@ -49,6 +55,9 @@ public static class EvaluateCommand
 
         var device = TorchRuntime.BestDevice();
         var model = TrainedModel.Load(modelPath, device);
+        bool conditional = model.ClassCount > 0;
+        if (guidanceGiven && !conditional)
+            throw new ArgumentException($"--guidance needs a class-conditional model; {modelPath} is unconditional.");
         var (classifier, aboutClassifier) = ImageClassifier.Load(classifierPath, device);
         var sampling = samplers.Select(spec => spec.Create(model.Schedule)).ToList();           // rejects bad settings before any work
         Console.WriteLine($"model: {model.Description}\nclassifier: {aboutClassifier}");
@@ -62,26 +71,38 @@ public static class EvaluateCommand
         table.WriteLine($"# command: {commandLine}");
         table.WriteLine($"# model: {modelPath}: {model.Description}");
         table.WriteLine($"# classifier: {classifierPath}: {aboutClassifier}");
-        table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}");
-        table.WriteLine("sampler,spec,steps,frechet_distance,seconds_per_image,images");
-        void Row(string sampler, string spec, int steps, double fid, double secondsPerImage)
+        table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
+            (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
+        table.WriteLine("sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images");
+        void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage)
         {
-            string line = string.Create(CultureInfo.InvariantCulture, $"{sampler},{spec},{steps},{fid:F3},{secondsPerImage:F4},{samples}");
+            double fid = distance.To(images);
+            string accuracy = "", spread = "";
+            if (conditional)
+            {
+                accuracy = SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average().ToString("F4", CultureInfo.InvariantCulture);
+                spread = SampleEvaluation.SpreadRelativeToReal(classifier, images, labels, testImages, test.Labels).ToString("F3", CultureInfo.InvariantCulture);
+            }
+            string line = string.Create(CultureInfo.InvariantCulture, $"{sampler},{spec},{steps},{fid:F3},{accuracy},{spread},{secondsPerImage:F4},{images.shape[0]}");
             table.WriteLine(line);
             table.Flush();
             Console.WriteLine(line);
         }
         using (var trainImages = ImageDataset.ToModelRange(train.Images))
-            Row("real training images (floor)", "", 0, distance.To(trainImages), 0);
+            Row("real training images (floor)", "", 0, trainImages, train.Labels, 0);
 
+        using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
+        NoisePredictor ForBatch(int first, int size) => conditional
+            ? model.Guided(asked.narrow(0, first, size).to(device), guidance)
+            : model.Noise;
         var generator = new Generator((ulong)seed);
         foreach (var (spec, sampler) in samplers.Zip(sampling))
         {
             var progress = new Progress<int>(done => Console.Write($"\r{spec}: {done}/{samples} images "));
-            var (images, secondsPerImage) = sampler.Generate((_, _) => model.Noise, samples, batch, test.ImageShape, generator, device, progress);
+            var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, test.ImageShape, generator, device, progress);
             Console.WriteLine();
             using (images)
-                Row(spec.Name, spec.Text, sampler.Timesteps.Count, distance.To(images), secondsPerImage);
+                Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage);
         }
 
         if (bpdImages > 0)

@@ -18,6 +18,9 @@ public sealed class Options
         }
     }
 
+    /// <summary>Whether the option was given at all (with or without a value); does not mark it as read.</summary>
+    public bool Has(string name) => _values.ContainsKey(name);
+
     public bool Flag(string name)
     {
         _used.Add(name);

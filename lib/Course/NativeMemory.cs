@@ -1,0 +1,46 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Diffusion.Course;
+
+/// <summary>
+/// Keeps freed tensor memory inside the process. libtorch allocates every tensor with malloc; glibc serves blocks over
+/// a dynamic threshold (up to 32 MiB) with mmap and gives them back with munmap on free, and trims the heap top, so a
+/// training step that frees and re-allocates the same activations pays page faults on every fresh page each time
+/// (measured: ~1.6 M minor faults per minute of training the Small UNet). Set once when the library loads, from C#, so
+/// notebooks get it too (nobody can LD_PRELOAD a notebook kernel):
+///
+///   M_MMAP_THRESHOLD 32 MiB, M_MMAP_MAX 0   serve every block from the heap, never from a fresh mapping
+///   M_TRIM_THRESHOLD max                    never hand the heap's free top back to the kernel
+///
+/// The process then keeps its peak footprint and reuses it. Set DIFFUSION_MALLOC_TUNING=0 to leave glibc's defaults
+/// (for measuring the difference). Does nothing off Linux or on a C library without mallopt (musl).
+/// </summary>
+public static class NativeMemory
+{
+    private const int MTrimThreshold = -1, MMmapThreshold = -3, MMmapMax = -4;    // glibc's malloc.h
+
+    /// <summary>Whether the settings above are in force in this process.</summary>
+    public static bool Tuned { get; private set; }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "Must run before libtorch allocates, in any host.")]
+    [ModuleInitializer]
+    internal static void Configure()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.GetEnvironmentVariable("DIFFUSION_MALLOC_TUNING") == "0")
+            return;
+        try
+        {
+            Tuned = mallopt(MMmapThreshold, 32 << 20) == 1
+                    & mallopt(MMmapMax, 0) == 1
+                    & mallopt(MTrimThreshold, int.MaxValue) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            Tuned = false;
+        }
+    }
+
+    [DllImport("libc.so.6", ExactSpelling = true)]
+    private static extern int mallopt(int parameter, int value);
+}
