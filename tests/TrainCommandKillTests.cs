@@ -15,7 +15,6 @@ namespace Diffusion.Tests;
 public class TrainCommandKillTests(ITestOutputHelper output)
 {
     private const int Every = 4, Total = 40;
-    private static readonly string Cli = Path.Combine(RepoPaths.Root, "tools", "DiffusionCli", "bin", "Release", "net10.0", "diffusion.dll");
 
     private static string[] Train(string folder, bool resume) => resume
         ? ["train", "--out", folder, "--resume", "--steps", $"{Total}", "--checkpoint-every", $"{Every}", "--max-images", "160"]
@@ -25,14 +24,13 @@ public class TrainCommandKillTests(ITestOutputHelper output)
     [Fact]
     public void A_run_killed_with_SIGKILL_resumes_losing_at_most_one_checkpoint_interval()
     {
-        Assert.True(File.Exists(Cli), $"{Cli} is missing: scripts/setup.sh builds it.");
         using var folder = new TempFolder();
         string interrupted = folder.File("interrupted"), straight = folder.File("straight");
         Directory.CreateDirectory(interrupted);
 
         // 1. Killed while writing its second checkpoint (the first leaves a valid checkpoint behind).
         int tempFiles = 0;
-        using (var process = Start(Train(interrupted, resume: false)))
+        using (var process = CliProcess.Start(Train(interrupted, resume: false)))
         using (var watcher = new FileSystemWatcher(interrupted, "checkpoint.bin.*.tmp"))
         {
             watcher.Created += (_, _) =>
@@ -47,7 +45,7 @@ public class TrainCommandKillTests(ITestOutputHelper output)
         AssertLosesAtMostOneInterval(interrupted, "killed mid-write");
 
         // 2. Resumed, then killed again at a random moment after it has made progress.
-        using (var process = Start(Train(interrupted, resume: true)))
+        using (var process = CliProcess.Start(Train(interrupted, resume: true)))
         {
             long resumedAt = CheckpointStep(interrupted);
             var clock = Stopwatch.StartNew();
@@ -61,8 +59,8 @@ public class TrainCommandKillTests(ITestOutputHelper output)
         AssertLosesAtMostOneInterval(interrupted, "killed at a random step");
 
         // 3. Resumed to the end; compared with a run that was never interrupted.
-        Assert.Equal(0, Run(Train(interrupted, resume: true)));
-        Assert.Equal(0, Run(Train(straight, resume: false)));
+        Assert.Equal(0, CliProcess.Run(Train(interrupted, resume: true)));
+        Assert.Equal(0, CliProcess.Run(Train(straight, resume: false)));
         Assert.Empty(Directory.GetFiles(interrupted, "*.tmp"));
         Assert.Equal(Enumerable.Range(1, Total).Select(i => (long)i), LoggedSteps(interrupted));
         Assert.Equal(File.ReadAllLines(Path.Combine(straight, "loss.csv")), File.ReadAllLines(Path.Combine(interrupted, "loss.csv")));
@@ -95,26 +93,5 @@ public class TrainCommandKillTests(ITestOutputHelper output)
         using var reader = new StreamReader(new FileStream(log, FileMode.Open, FileAccess.Read, FileShare.ReadWrite));
         return reader.ReadToEnd().Split('\n').Skip(1).Where(line => line.Contains(','))
             .Select(line => long.Parse(line.Split(',')[0], CultureInfo.InvariantCulture)).ToList();
-    }
-
-    private static Process Start(string[] arguments)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Cli);
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        var process = Process.Start(info)!;
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private int Run(string[] arguments)
-    {
-        using var process = Start(arguments);
-        Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
-        return process.ExitCode;
     }
 }

@@ -6,6 +6,7 @@ string usage = """
       train   train a UNet on Fashion-MNIST (see TrainCommand.cs): --out DIR [--preset tiny|small|large] --steps N | --epochs E ...
       bench   measure forward, training and sampling throughput on this machine (see BenchCommand.cs)
       classifier  train the Fashion-MNIST classifier that judges samples in lessons 08-09 (see ClassifierCommand.cs)
+      showcase  the README's pictures: a denoising GIF and a grid of samples (ShowcaseCommand.cs)
       evaluate  Frechet distance (our classifier's features) and time per image for several samplers; bits/dim (EvaluateCommand.cs)
     """;
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -22,6 +23,7 @@ try
         "bench" => BenchCommand.Run(options),
         "evaluate" => EvaluateCommand.Run(options, "diffusion " + string.Join(" ", args)),
         "classifier" => ClassifierCommand.Run(options),
+        "showcase" => ShowcaseCommand.Run(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{usage}"),
     };
 }

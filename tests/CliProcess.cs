@@ -1,0 +1,33 @@
+using System.Diagnostics;
+
+namespace Diffusion.Tests;
+
+/// <summary>Runs the built command line (tools/DiffusionCli, built by scripts/setup.sh) as its own process.</summary>
+internal static class CliProcess
+{
+    public static readonly string Dll = Path.Combine(RepoPaths.Root, "tools", "DiffusionCli", "bin", "Release", "net10.0", "diffusion.dll");
+
+    /// <summary>Starts `diffusion ARGUMENTS`, its output read and dropped (so it never blocks on a full pipe).</summary>
+    public static Process Start(string[] arguments)
+    {
+        Assert.True(File.Exists(Dll), $"{Dll} is missing: scripts/setup.sh builds it.");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Dll);
+        foreach (string argument in arguments)
+            info.ArgumentList.Add(argument);
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code.</summary>
+    public static int Run(string[] arguments)
+    {
+        using var process = Start(arguments);
+        Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
+        return process.ExitCode;
+    }
+}

@@ -1,0 +1,62 @@
+using System.Globalization;
+using Diffusion.Course;
+using Diffusion.Data;
+using Diffusion.Display;
+using Diffusion.Sampling;
+using Diffusion.Training;
+using static TorchSharp.torch;
+
+namespace DiffusionCli;
+
+/// <summary>
+/// diffusion showcase --model FILE [--conditional FILE] [--out docs] [--guidance 3] [--seed 0]
+/// The pictures the README opens with, from the shipped models: OUT/denoising.gif, 16 images sampled by DDPM from pure
+/// noise to garments (1000 steps, 30 frames), and OUT/samples.png, eight samples of each class in class order
+/// (T-shirt/top, trouser, ..., ankle boot; one row each) from the class-conditional model with guidance (DDIM, eta = 1,
+/// 100 steps), or an 8 x 8 grid from the unconditional model when no conditional one is given.
+/// </summary>
+public static class ShowcaseCommand
+{
+    public static int Run(Options options)
+    {
+        string modelPath = options.String("model", "");
+        if (modelPath == "")
+            throw new ArgumentException("--model FILE is required (e.g. models/fashion-mnist-small.bin).");
+        string conditionalPath = options.String("conditional", "");
+        string output = Path.GetFullPath(options.String("out", "docs"));
+        double guidance = options.Double("guidance", 3.0);
+        var generator = new Generator((ulong)options.Long("seed", 0));
+        options.RejectUnknown();
+
+        var device = TorchRuntime.BestDevice();
+        var model = TrainedModel.Load(modelPath, device);
+        Directory.CreateDirectory(output);
+        var shape = FashionMnist.ImageShape;
+
+        var ddpm = SamplerSpec.Parse("ddpm").Create(model.Schedule);
+        var progress = new Progress<int>(done => Console.Write($"\rdenoising: {done}/{ddpm.Timesteps.Count} steps "));
+        using (var run = ddpm.Sample(model.Noise, [16, .. shape], generator, device, keepTrajectory: true, progress: progress))
+            Animation.FromTrajectory(run.Trajectory, columns: 8, scale: 2, frames: 30).Save(Path.Combine(output, "denoising.gif"));
+        Console.WriteLine($"\n{Path.Combine(output, "denoising.gif")}");
+
+        var sampler = SamplerSpec.Parse("ddim:100:eta=1").Create(model.Schedule);
+        Tensor images;
+        if (conditionalPath != "")
+        {
+            var conditional = TrainedModel.Load(conditionalPath, device);
+            int classes = conditional.ClassCount;
+            using var labels = arange(classes, dtype: ScalarType.Int64, device: device).repeat_interleave(8);    // [8K] 0 x 8, 1 x 8, ..
+            using var result = sampler.Sample(conditional.Guided(labels, guidance), [8 * classes, .. shape], generator, device);
+            images = result.Images.cpu();
+        }
+        else
+        {
+            using var result = sampler.Sample(model.Noise, [64, .. shape], generator, device);
+            images = result.Images.cpu();
+        }
+        using (images)
+            ImageGrid.From(images, columns: 8, scale: 3).Save(Path.Combine(output, "samples.png"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Path.Combine(output, "samples.png")}"));
+        return 0;
+    }
+}
