@@ -6,6 +6,8 @@ using static TorchSharp.torch;
 
 namespace Diffusion.Tests;
 
+// The hand-written step reseeds the global generator before building each network: no other test may draw from it meanwhile.
+[Collection(nameof(RunsAlone))]
 public class DiffusionLossTests
 {
     private static readonly NoiseSchedule Schedule = NoiseSchedule.Linear();

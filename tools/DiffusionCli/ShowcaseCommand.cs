@@ -10,6 +10,7 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion showcase --model FILE [--conditional FILE] [--out docs] [--guidance 3] [--seed 0]
+///                    [--gif-sampler ddpm] [--grid-sampler ddim:100:eta=1]
 /// The pictures the README opens with, from the shipped models: OUT/denoising.gif, 16 images sampled by DDPM from pure
 /// noise to garments (1000 steps, 30 frames), and OUT/samples.png, eight samples of each class in class order
 /// (T-shirt/top, trouser, ..., ankle boot; one row each) from the class-conditional model with guidance (DDIM, eta = 1,
@@ -26,6 +27,8 @@ public static class ShowcaseCommand
         string output = Path.GetFullPath(options.String("out", "docs"));
         double guidance = options.Double("guidance", 3.0);
         var generator = new Generator((ulong)options.Long("seed", 0));
+        var gifSampler = SamplerSpec.Parse(options.String("gif-sampler", "ddpm"));
+        var gridSampler = SamplerSpec.Parse(options.String("grid-sampler", "ddim:100:eta=1"));
         options.RejectUnknown();
 
         var device = TorchRuntime.BestDevice();
@@ -33,13 +36,13 @@ public static class ShowcaseCommand
         Directory.CreateDirectory(output);
         var shape = FashionMnist.ImageShape;
 
-        var ddpm = SamplerSpec.Parse("ddpm").Create(model.Schedule);
+        var ddpm = gifSampler.Create(model.Schedule);
         var progress = new Progress<int>(done => Console.Write($"\rdenoising: {done}/{ddpm.Timesteps.Count} steps "));
         using (var run = ddpm.Sample(model.Noise, [16, .. shape], generator, device, keepTrajectory: true, progress: progress))
             Animation.FromTrajectory(run.Trajectory, columns: 8, scale: 2, frames: 30).Save(Path.Combine(output, "denoising.gif"));
         Console.WriteLine($"\n{Path.Combine(output, "denoising.gif")}");
 
-        var sampler = SamplerSpec.Parse("ddim:100:eta=1").Create(model.Schedule);
+        var sampler = gridSampler.Create(model.Schedule);
         Tensor images;
         if (conditionalPath != "")
         {
