@@ -51,14 +51,22 @@ public static class SampleEvaluation
     /// <param name="labels">The class each image was generated for. [N]</param>
     /// <param name="realImages">Real images in [-1, 1], e.g. the test split. [M, C, H, W]</param>
     /// <param name="realLabels">Their classes. [M]</param>
-    public static double SpreadRelativeToReal(ImageClassifier classifier, Tensor images, Tensor labels, Tensor realImages, Tensor realLabels)
+    public static double SpreadRelativeToReal(ImageClassifier classifier, Tensor images, Tensor labels, Tensor realImages, Tensor realLabels) =>
+        SpreadRelativeToReal(WithinClassSpread(classifier, images, labels), WithinClassSpread(classifier, realImages, realLabels));
+
+    /// <summary>The mean over classes of generated[c] / real[c], both from <see cref="WithinClassSpread"/> (measure the real side once).</summary>
+    public static double SpreadRelativeToReal(double[] generated, double[] real)
     {
-        using var scope = NewDisposeScope();
-        double[] generated = SampleDiversity.WithinClassDistance(ClassifierTraining.Features(classifier, images), labels, classifier.ClassCount);
-        double[] real = SampleDiversity.WithinClassDistance(ClassifierTraining.Features(classifier, realImages), realLabels, classifier.ClassCount);
         var ratios = generated.Zip(real, (g, r) => g / r).Where(double.IsFinite).ToList();
         if (ratios.Count == 0)
-            throw new ArgumentException("No class has two or more images in both sets: the spread is undefined.", nameof(labels));
+            throw new ArgumentException("No class has two or more images in both sets: the spread is undefined.", nameof(generated));
         return ratios.Average();
+    }
+
+    /// <summary>D_c of <paramref name="images"/> [N, C, H, W] (in [-1, 1]) in the classifier's features, per class c; NaN below two images.</summary>
+    public static double[] WithinClassSpread(ImageClassifier classifier, Tensor images, Tensor labels)
+    {
+        using var features = ClassifierTraining.Features(classifier, images);                               // [N, 128]
+        return SampleDiversity.WithinClassDistance(features, labels, classifier.ClassCount);
     }
 }

@@ -22,12 +22,13 @@ public static class CheckedFile
     public const int FormatVersion = 1;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("DDPMFILE");
     private const int HeaderLength = 8 + 4 + 4 + 8 + 32;
+    private const string TempSuffix = ".tmp";                                            // Write's temp file: "<target>.<pid>.tmp"
 
     public static void Write(string path, CheckedFileKind kind, byte[] payload)
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = $"{full}.{Environment.ProcessId}.tmp";
+        string temp = $"{full}.{Environment.ProcessId}{TempSuffix}";
         try
         {
             using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write))
@@ -61,7 +62,7 @@ public static class CheckedFile
         string folder = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
             return;
-        foreach (string temp in Directory.EnumerateFiles(folder, Path.GetFileName(full) + ".*.tmp"))
+        foreach (string temp in Directory.EnumerateFiles(folder, $"{Path.GetFileName(full)}.*{TempSuffix}"))
             File.Delete(temp);
     }
 

@@ -74,6 +74,7 @@ public static class EvaluateCommand
         table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
             (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
         table.WriteLine("sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images");
+        double[]? realSpread = conditional ? SampleEvaluation.WithinClassSpread(classifier, testImages, test.Labels) : null;   // once, for every row
         void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage)
         {
             double fid = distance.To(images);
@@ -81,7 +82,8 @@ public static class EvaluateCommand
             if (conditional)
             {
                 accuracy = SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average().ToString("F4", CultureInfo.InvariantCulture);
-                spread = SampleEvaluation.SpreadRelativeToReal(classifier, images, labels, testImages, test.Labels).ToString("F3", CultureInfo.InvariantCulture);
+                spread = SampleEvaluation.SpreadRelativeToReal(SampleEvaluation.WithinClassSpread(classifier, images, labels), realSpread!)
+                    .ToString("F3", CultureInfo.InvariantCulture);
             }
             string line = string.Create(CultureInfo.InvariantCulture, $"{sampler},{spec},{steps},{fid:F3},{accuracy},{spread},{secondsPerImage:F4},{images.shape[0]}");
             table.WriteLine(line);
