@@ -2,6 +2,7 @@ using System.Globalization;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Ddpm;
+using Diffusion.Display;
 using Diffusion.Evaluation;
 using Diffusion.Sampling;
 using Diffusion.Training;
@@ -73,25 +74,21 @@ public static class EvaluateCommand
         table.WriteLine($"# classifier: {classifierPath}: {aboutClassifier}");
         table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
             (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
-        table.WriteLine("sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images");
+        table.WriteLine(EvaluationRun.Header);
         double[]? realSpread = conditional ? SampleEvaluation.WithinClassSpread(classifier, testImages, test.Labels) : null;   // once, for every row
         void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage)
         {
-            double fid = distance.To(images);
-            string accuracy = "", spread = "";
-            if (conditional)
-            {
-                accuracy = SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average().ToString("F4", CultureInfo.InvariantCulture);
-                spread = SampleEvaluation.SpreadRelativeToReal(SampleEvaluation.WithinClassSpread(classifier, images, labels), realSpread!)
-                    .ToString("F3", CultureInfo.InvariantCulture);
-            }
-            string line = string.Create(CultureInfo.InvariantCulture, $"{sampler},{spec},{steps},{fid:F3},{accuracy},{spread},{secondsPerImage:F4},{images.shape[0]}");
+            double? accuracy = conditional ? SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average() : null;
+            double? spread = conditional
+                ? SampleEvaluation.SpreadRelativeToReal(SampleEvaluation.WithinClassSpread(classifier, images, labels), realSpread!)
+                : null;
+            string line = new EvaluationRow(sampler, spec, steps, distance.To(images), accuracy, spread, secondsPerImage, (int)images.shape[0]).ToCsv();
             table.WriteLine(line);
             table.Flush();
             Console.WriteLine(line);
         }
         using (var trainImages = ImageDataset.ToModelRange(train.Images))
-            Row("real training images (floor)", "", 0, trainImages, train.Labels, 0);
+            Row(EvaluationRow.FloorName, "", 0, trainImages, train.Labels, 0);
 
         using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
         NoisePredictor ForBatch(int first, int size) => conditional
@@ -100,7 +97,7 @@ public static class EvaluateCommand
         var generator = new Generator((ulong)seed);
         foreach (var (spec, sampler) in samplers.Zip(sampling))
         {
-            var progress = new Progress<int>(done => Console.Write($"\r{spec}: {done}/{samples} images "));
+            var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}: {done}/{samples} images "));
             var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, test.ImageShape, generator, device, progress);
             Console.WriteLine();
             using (images)
@@ -111,7 +108,7 @@ public static class EvaluateCommand
         {
             var bound = new VariationalBound(model.Schedule);
             using var x0 = testImages.narrow(0, 0, bpdImages).to(device);
-            var progress = new Progress<int>(done => Console.Write($"\rbits/dim: {done}/{model.Schedule.Steps} timesteps "));
+            var progress = new ImmediateProgress<int>(done => Console.Write($"\rbits/dim: {done}/{model.Schedule.Steps} timesteps "));
             var estimate = bound.Evaluate(model.Noise, x0, generator, progress: progress);
             Console.WriteLine();
             using var bitsPerDim = estimate.BitsPerDim.to_type(ScalarType.Float64);                     // [N]

@@ -37,7 +37,7 @@ public static class ShowcaseCommand
         var shape = FashionMnist.ImageShape;
 
         var ddpm = gifSampler.Create(model.Schedule);
-        var progress = new Progress<int>(done => Console.Write($"\rdenoising: {done}/{ddpm.Timesteps.Count} steps "));
+        var progress = new ImmediateProgress<int>(done => Console.Write($"\rdenoising: {done}/{ddpm.Timesteps.Count} steps "));
         using (var run = ddpm.Sample(model.Noise, [16, .. shape], generator, device, keepTrajectory: true, progress: progress))
             Animation.FromTrajectory(run.Trajectory, columns: 8, scale: 2, frames: 30).Save(Path.Combine(output, "denoising.gif"));
         Console.WriteLine($"\n{Path.Combine(output, "denoising.gif")}");

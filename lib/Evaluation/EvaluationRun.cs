@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace Diffusion.Evaluation;
+
+/// <summary>
+/// One line of a sampler evaluation: how far a sampler's images are from the test set (Frechet distance in the
+/// classifier's features), what one image cost, and for a class-conditional model how often the class asked for came
+/// out and how varied each class is relative to real images. The floor row (<see cref="FloorName"/>, 0 steps) holds the
+/// same measures for real training images.
+/// </summary>
+/// <param name="Sampler">Display name (<c>SamplerSpec.Name</c>), e.g. "DDIM eta=1", or <see cref="FloorName"/>.</param>
+/// <param name="Spec">The spec as <c>SamplerSpec.Parse</c> reads it, e.g. "ddim:50:eta=1"; empty for the floor.</param>
+/// <param name="ClassAccuracy">Share classified as the class asked for (mean over classes); null for an unconditional model.</param>
+/// <param name="WithinClassSpread">Within-class spread relative to real images; null for an unconditional model.</param>
+public sealed record EvaluationRow(string Sampler, string Spec, int Steps, double FrechetDistance, double? ClassAccuracy,
+    double? WithinClassSpread, double SecondsPerImage, int Images)
+{
+    public const string FloorName = "real training images (floor)";
+
+    public bool IsFloor => Sampler == FloorName;
+
+    /// <summary>The row as one line of <see cref="EvaluationRun.Header"/>'s columns.</summary>
+    public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
+        $"{Sampler},{Spec},{Steps},{FrechetDistance:F3},{ClassAccuracy:F4},{WithinClassSpread:F3},{SecondsPerImage:F4},{Images}");
+}
+
+/// <summary>
+/// One run of <c>diffusion evaluate</c> as stored on disk: '#' lines saying how the run was made (command, model,
+/// classifier, reference set), then a CSV table of <see cref="EvaluationRow"/>s under <see cref="Header"/>. Distances
+/// compare only within one run: same reference images, same floor. <see cref="Read"/> also reads files written before
+/// the class columns existed (their rows have null class measures).
+/// </summary>
+public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<EvaluationRow> Rows)
+{
+    public const string Header = "sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images";
+
+    /// <summary>Real training images against the test set, at the run's sample size: the best any model can score.</summary>
+    public EvaluationRow Floor => Rows.SingleOrDefault(r => r.IsFloor)
+        ?? throw new InvalidDataException("This evaluation has no floor row.");
+
+    /// <summary>The samplers' rows, in the order they were measured.</summary>
+    public IReadOnlyList<EvaluationRow> Samplers => Rows.Where(r => !r.IsFloor).ToList();
+
+    /// <exception cref="InvalidDataException">A line does not fit the header, or a required column is missing.</exception>
+    public static EvaluationRun Read(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var notes = lines.Where(l => l.StartsWith('#')).Select(l => l.TrimStart('#').Trim()).ToList();
+        var table = lines.Where(l => !l.StartsWith('#') && l.Trim() != "").ToList();
+        if (table.Count == 0)
+            throw new InvalidDataException($"{path}: no table under the '#' lines.");
+        var columns = table[0].Split(',').Select((name, index) => (name, index)).ToDictionary(c => c.name, c => c.index);
+        string[] required = ["sampler", "spec", "steps", "frechet_distance", "seconds_per_image", "images"];
+        if (required.FirstOrDefault(c => !columns.ContainsKey(c)) is { } missing)
+            throw new InvalidDataException($"{path}: no column '{missing}' in the header '{table[0]}'.");
+        var rows = table.Skip(1).Select((line, i) =>
+        {
+            string[] cells = line.Split(',');
+            if (cells.Length != columns.Count)
+                throw new InvalidDataException($"{path}, table line {i + 2}: {cells.Length} cells under {columns.Count} columns.");
+            string Cell(string column) => cells[columns[column]];
+            double? Optional(string column) => columns.TryGetValue(column, out int c) && cells[c] != "" ? Number(cells[c]) : null;
+            return new EvaluationRow(Cell("sampler"), Cell("spec"), (int)Number(Cell("steps")), Number(Cell("frechet_distance")),
+                Optional("class_accuracy"), Optional("within_class_spread"), Number(Cell("seconds_per_image")), (int)Number(Cell("images")));
+        }).ToList();
+        return new EvaluationRun(notes, rows);
+    }
+
+    private static double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,68 @@
+using Diffusion.Evaluation;
+using Diffusion.Models;
+using Diffusion.Training;
+using static TorchSharp.torch;
+
+namespace Diffusion.Tests;
+
+/// <summary>The stored form of `diffusion evaluate` (lesson 09 reads it): written by the command, read back by EvaluationRun.</summary>
+public class EvaluationRunTests
+{
+    [Fact]
+    public void Rows_read_back_as_written()
+    {
+        using var folder = new TempFolder();
+        EvaluationRow[] rows =
+        [
+            new(EvaluationRow.FloorName, "", 0, 6.479, 0.9512, 1.0, 0, 1000),
+            new("DDIM eta=1", "ddim:50:eta=1", 50, 12.3456, 0.97, 0.812, 0.1513, 1000),
+        ];
+        File.WriteAllLines(folder.File("run.csv"), ["# command: diffusion evaluate", EvaluationRun.Header, .. rows.Select(r => r.ToCsv())]);
+
+        var run = EvaluationRun.Read(folder.File("run.csv"));
+
+        Assert.Equal(["command: diffusion evaluate"], run.Notes);
+        Assert.Equal(rows[0], run.Floor);
+        Assert.Equal(rows[1] with { FrechetDistance = 12.346 }, Assert.Single(run.Samplers));   // three decimals on disk
+    }
+
+    [Fact]
+    public void A_file_from_before_the_class_columns_reads_with_empty_class_measures()
+    {
+        var run = EvaluationRun.Read(Path.Combine(RepoPaths.Root, "models", "recipes", "A_eps.evaluation.csv"));
+
+        Assert.Equal(6.479, run.Floor.FrechetDistance);
+        Assert.Equal(["ddim:50", "dpm:20"], run.Samplers.Select(r => r.Spec));
+        Assert.All(run.Rows, r => Assert.Null(r.ClassAccuracy));
+    }
+
+    [Fact]
+    public void A_line_that_does_not_fit_the_header_is_refused_with_its_number()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllLines(folder.File("bad.csv"), [EvaluationRun.Header, "DDIM,ddim:50,50,12.3"]);
+
+        var error = Assert.Throws<InvalidDataException>(() => EvaluationRun.Read(folder.File("bad.csv")));
+        Assert.Contains("table line 2", error.Message);
+    }
+
+    /// <summary>End to end on an untrained tiny model: the command writes a run that reads back, floor first.</summary>
+    [Fact]
+    public void The_evaluate_command_writes_a_run_that_reads_back()
+    {
+        using var folder = new TempFolder();
+        manual_seed(0);
+        using (var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0))
+            trainer.SaveModel(folder.File("tiny.bin"), "untrained tiny model for a test");
+
+        Assert.Equal(0, CliProcess.Run(["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--samplers", "ddim:2,dpm:3",
+            "--out", folder.File("run.csv")]));
+
+        var run = EvaluationRun.Read(folder.File("run.csv"));
+        Assert.StartsWith("command: diffusion evaluate --model", run.Notes[0]);
+        Assert.True(run.Rows[0].IsFloor);
+        Assert.Equal(8, run.Floor.Images);
+        Assert.Equal([("ddim:2", 2), ("dpm:3", 3)], run.Samplers.Select(r => (r.Spec, r.Steps)));
+        Assert.All(run.Rows, r => Assert.True(r.FrechetDistance > 0));
+    }
+}
