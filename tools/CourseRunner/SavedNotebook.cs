@@ -9,7 +9,9 @@ namespace CourseRunner;
 ///   1. the preamble cell's outputs ("Installing Packages", "Loading extensions from ...") are dropped;
 ///   2. a view updated in place (its HTML carries data-live-view="id": the training monitor, a status line) keeps only
 ///      its last state, where it first appeared; dotnet-repl records every update as a new output;
-///   3. every cell gets an id (nbformat 4.5), so Jupyter tooling does not warn.
+///   3. every cell gets an id (nbformat 4.5), so Jupyter tooling does not warn;
+///   4. code cells are numbered in the order they ran (In [1], In [2], ...), up to the first that failed, as Jupyter
+///      numbers them; dotnet-repl leaves every count empty, which reads as "never run".
 /// </summary>
 public static partial class SavedNotebook
 {
@@ -18,6 +20,8 @@ public static partial class SavedNotebook
     {
         var notebook = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         var cells = notebook["cells"]!.AsArray();
+        int ran = 0;
+        bool failed = false;
         for (int i = 0; i < cells.Count; i++)
         {
             var cell = cells[i]!.AsObject();
@@ -28,6 +32,15 @@ public static partial class SavedNotebook
                 outputs.Clear();                                                                // 1.
             else
                 KeepLastStateOfLiveViews(outputs);                                               // 2.
+            if (failed)
+                continue;
+            cell["execution_count"] = ++ran;                                                     // 4.
+            foreach (var output in outputs)
+            {
+                if ((string?)output?["output_type"] == "execute_result")
+                    output["execution_count"] = ran;
+                failed |= (string?)output?["output_type"] == "error";
+            }
         }
         notebook["nbformat"] = 4;
         notebook["nbformat_minor"] = 5;
