@@ -72,6 +72,7 @@ public static class EvaluateCommand
         table.WriteLine($"# command: {commandLine}");
         table.WriteLine($"# model: {modelPath}: {model.Description}");
         table.WriteLine($"# classifier: {classifierPath}: {aboutClassifier}");
+        table.WriteLine($"# timing: on {device} with {get_num_threads()} threads, batches of {batch}");
         table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
             (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
         table.WriteLine(EvaluationRun.Header);
