@@ -60,6 +60,8 @@ public class EvaluationRunTests
 
         var run = EvaluationRun.Read(folder.File("run.csv"));
         Assert.StartsWith("command: diffusion evaluate --model", run.Notes[0]);
+        Assert.True(run.IsOf(TrainedModel.Load(folder.File("tiny.bin"), CPU).Description));
+        Assert.False(run.IsOf("another model"));
         Assert.True(run.Rows[0].IsFloor);
         Assert.Equal(8, run.Floor.Images);
         Assert.Equal([("ddim:2", 2), ("dpm:3", 3)], run.Samplers.Select(r => (r.Spec, r.Steps)));

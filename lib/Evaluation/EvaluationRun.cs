@@ -41,6 +41,12 @@ public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<Ev
     /// <summary>The samplers' rows, in the order they were measured.</summary>
     public IReadOnlyList<EvaluationRow> Samplers => Rows.Where(r => !r.IsFloor).ToList();
 
+    /// <summary>The note that names the evaluated model: its path, then its description (<c>TrainedModel.Description</c>).</summary>
+    public static string ModelNote(string path, string description) => $"model: {path}: {description}";
+
+    /// <summary>Whether this run evaluated the model with this description, as its <see cref="ModelNote"/> records.</summary>
+    public bool IsOf(string modelDescription) => Notes.Any(n => n.StartsWith("model:") && n.EndsWith(modelDescription));
+
     /// <exception cref="InvalidDataException">A line does not fit the header, or a required column is missing.</exception>
     public static EvaluationRun Read(string path)
     {

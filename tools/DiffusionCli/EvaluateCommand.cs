@@ -70,7 +70,7 @@ public static class EvaluateCommand
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         using var table = new StreamWriter(output);
         table.WriteLine($"# command: {commandLine}");
-        table.WriteLine($"# model: {modelPath}: {model.Description}");
+        table.WriteLine($"# {EvaluationRun.ModelNote(modelPath, model.Description)}");
         table.WriteLine($"# classifier: {Path.GetRelativePath(Environment.CurrentDirectory, classifierPath)}: {aboutClassifier}");   // no machine paths in stored files
         table.WriteLine($"# timing: on {device} with {get_num_threads()} threads, batches of {batch}");
         table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
