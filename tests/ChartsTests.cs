@@ -83,6 +83,49 @@ public class ChartDetailTests
         Assert.Equal("lines+markers", (string)chart.Traces[0]["mode"]!);
         Assert.Equal("lines", (string)chart.Traces[1]["mode"]!);
         Assert.Equal("log", (string)chart.WithLogY().Layout["yaxis"]!["type"]!);
+        Assert.True((bool)chart.Layout["showlegend"]!);
+        Assert.False((bool)Charts.Lines("t", "x", "y", new LineSeries("the only one", [1.0], [2.0])).Layout["showlegend"]!);   // the title names it
+    }
+
+    /// <summary>A reference curve can be dashed, so that a curve it covers still shows through.</summary>
+    [Fact]
+    public void A_series_can_be_dashed()
+    {
+        var chart = Charts.Lines("t", "x", "y", new LineSeries("data", [1.0, 2.0], [1.0, 2.0]),
+            new LineSeries("formula", [1.0, 2.0], [1.0, 2.0], LineStyle.Dashed));
+        Assert.Equal("solid", (string)chart.Traces[0]["line"]!["dash"]!);
+        Assert.Equal("dash", (string)chart.Traces[1]["line"]!["dash"]!);
+    }
+
+    /// <summary>Long legend names go below the plot instead of squeezing it.</summary>
+    [Fact]
+    public void A_long_legend_goes_below_the_plot()
+    {
+        var shortNames = Charts.Lines("t", "x", "y", new LineSeries("a", [1.0], [1.0]), new LineSeries("b", [1.0], [2.0]));
+        var longNames = Charts.Lines("t", "x", "y", new LineSeries("q(x_{t-1} | x_t, x_0 = -0.5), the posterior", [1.0], [1.0]),
+            new LineSeries("b", [1.0], [2.0]));
+        Assert.Null(shortNames.Layout["legend"]);
+        Assert.Equal("h", (string)longNames.Layout["legend"]!["orientation"]!);
+    }
+
+    /// <summary>Two histograms given one range share their bin edges, so overlaid bars line up.</summary>
+    [Fact]
+    public void Histograms_with_one_range_share_their_bins()
+    {
+        var first = Charts.Histogram("h", "x", [0.1, 0.2, 0.9], bins: 4, range: (0, 1));
+        var second = Charts.Histogram("h", "x", [0.3, 0.35, 0.5], bins: 4, range: (0, 1));
+        double[] Centres(PlotlyChart c) => c.Traces[0]["x"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal(Centres(first), Centres(second));
+        Assert.Equal([0.125, 0.375, 0.625, 0.875], Centres(first));
+        Assert.Throws<ArgumentException>(() => Charts.Histogram("h", "x", [0.5], range: (1, 0)));
+    }
+
+    /// <summary>Log-axis ticks read 10^-4, not plotly's default SI prefix (100µ bits/dim).</summary>
+    [Fact]
+    public void A_log_y_axis_labels_its_ticks_as_powers_of_ten()
+    {
+        var chart = Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 2.0], [1e-6, 1.0])).WithLogY();
+        Assert.Equal("power", (string)chart.Layout["yaxis"]!["exponentformat"]!);
     }
 
     /// <summary>A million samples become 50 bars whose areas sum to 1 (a density), not a million numbers in the page.</summary>

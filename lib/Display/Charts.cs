@@ -2,8 +2,11 @@ using System.Text.Json.Nodes;
 
 namespace Diffusion.Display;
 
+/// <summary>How a curve is drawn: solid for data, dashed or dotted for references (a mean, a band, a formula).</summary>
+public enum LineStyle { Solid, Dashed, Dotted }
+
 /// <summary>One named curve of a line chart.</summary>
-public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y);
+public sealed record LineSeries(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, LineStyle Style = LineStyle.Solid);
 
 /// <summary>One named set of bars of a grouped bar chart, one value per category.</summary>
 public sealed record BarGroup(string Name, IReadOnlyList<double> Values);
@@ -29,8 +32,22 @@ public static class Charts
             {
                 ["type"] = "scatter", ["mode"] = s.X.Count <= MarkersUpTo ? "lines+markers" : "lines", ["name"] = s.Name,
                 ["x"] = Array(s.X), ["y"] = Array(s.Y),
+                ["line"] = new JsonObject { ["dash"] = s.Style switch { LineStyle.Dashed => "dash", LineStyle.Dotted => "dot", _ => "solid" } },
             }),
-            Layout(title, xTitle, yTitle));
+            WithLegendBelowIfLong(Layout(title, xTitle, yTitle, showLegend: series.Length > 1), series.Select(s => s.Name)));   // one curve: the title names it
+    }
+
+    /// <summary>Legend entries longer than this go below the plot, where they do not squeeze it sideways.</summary>
+    public const int LongLegendName = 28;
+
+    private static JsonObject WithLegendBelowIfLong(JsonObject layout, IEnumerable<string> names)
+    {
+        if (names.Any(n => n.Length > LongLegendName))
+        {
+            layout["legend"] = new JsonObject { ["orientation"] = "h", ["x"] = 0, ["y"] = -0.2, ["yanchor"] = "top" };
+            layout["height"] = 480;
+        }
+        return layout;
     }
 
     /// <summary>A bar chart of named values (e.g. class counts).</summary>
@@ -61,15 +78,21 @@ public static class Charts
     /// <summary>
     /// A histogram normalised to a probability density, so that it can be compared with a density curve. The samples are
     /// binned here and only the bins go into the chart: a million pixel values make a chart of a few hundred numbers.
+    /// Give two histograms the same <paramref name="range"/> to overlay them bin on bin; samples outside it are not drawn.
     /// </summary>
-    public static PlotlyChart Histogram(string title, string xTitle, IReadOnlyList<double> samples, int bins = 60, string name = "samples")
+    public static PlotlyChart Histogram(string title, string xTitle, IReadOnlyList<double> samples, int bins = 60, string name = "samples",
+        (double Low, double High)? range = null)
     {
         if (bins < 1)
             throw new ArgumentOutOfRangeException(nameof(bins), bins, "Need at least one bin.");
         double[] finite = samples.Where(double.IsFinite).ToArray();
         if (finite.Length == 0)
             throw new ArgumentException("No finite samples to histogram.", nameof(samples));
-        double low = finite.Min(), high = finite.Max();
+        var (low, high) = range ?? (finite.Min(), finite.Max());
+        if (!(high >= low))
+            throw new ArgumentException($"The range ({low}, {high}) is empty.", nameof(range));
+        int total = finite.Length;                                                                  // the density is a share of all samples
+        finite = finite.Where(v => v >= low && v <= high).ToArray();                               // outside a given range: not drawn
         double width = high > low ? (high - low) / bins : 1.0;
         var counts = new double[bins];
         foreach (double v in finite)
@@ -78,9 +101,9 @@ public static class Charts
         {
             ["type"] = "bar", ["name"] = name, ["opacity"] = 0.75, ["width"] = width,
             ["x"] = Array(Enumerable.Range(0, bins).Select(i => low + (i + 0.5) * width)),           // bin centres
-            ["y"] = Array(counts.Select(c => c / (finite.Length * width))),                          // density: integrates to 1
+            ["y"] = Array(counts.Select(c => c / (total * width))),                                  // density: integrates to 1 over all samples
         };
-        var layout = Layout(title, xTitle, "density");
+        var layout = Layout(title, xTitle, "density", showLegend: false);                           // Overlay gives its charts a legend
         layout["bargap"] = 0;
         return new PlotlyChart([trace], layout);
     }
@@ -94,8 +117,11 @@ public static class Charts
     }
 
     /// <summary>Puts the traces of several charts on one set of axes (e.g. a histogram and a density curve).</summary>
-    public static PlotlyChart Overlay(string title, string xTitle, string yTitle, params PlotlyChart[] charts) =>
-        new(charts.SelectMany(c => c.Traces).Select(t => (JsonObject)t.DeepClone()), Layout(title, xTitle, yTitle));
+    public static PlotlyChart Overlay(string title, string xTitle, string yTitle, params PlotlyChart[] charts)
+    {
+        var traces = charts.SelectMany(c => c.Traces).Select(t => (JsonObject)t.DeepClone()).ToList();
+        return new(traces, WithLegendBelowIfLong(Layout(title, xTitle, yTitle), traces.Select(t => (string?)t["name"] ?? "")));
+    }
 
     private static JsonObject Layout(string title, string xTitle, string yTitle, bool showLegend = true) => new()
     {

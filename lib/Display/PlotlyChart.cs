@@ -35,11 +35,15 @@ public sealed class PlotlyChart : IHtmlView, IFigure
         return new PlotlyChart(Traces.Select(t => (JsonObject)t.DeepClone()), layout);
     }
 
-    /// <summary>A copy with a logarithmic y axis (for quantities spanning several orders of magnitude).</summary>
+    /// <summary>
+    /// A copy with a logarithmic y axis (for quantities spanning several orders of magnitude). Its ticks read as powers
+    /// of ten (10⁻⁴), not with SI prefixes (100µ), which suit no quantity of the course.
+    /// </summary>
     public PlotlyChart WithLogY()
     {
         var layout = (JsonObject)Layout.DeepClone();
         ((JsonObject)layout["yaxis"]!)["type"] = "log";
+        ((JsonObject)layout["yaxis"]!)["exponentformat"] = "power";
         return new PlotlyChart(Traces.Select(t => (JsonObject)t.DeepClone()), layout);
     }
 
