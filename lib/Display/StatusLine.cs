@@ -9,8 +9,9 @@ namespace Diffusion.Display;
 /// var view = display(status);
 /// for (...) view.Update(status.Set($"sampler {i} of {n}"));
 /// </code>
-/// Jupyter and VS Code replace the line; the course runner keeps only its last state in the saved notebook (its HTML
-/// carries a data-live-view id, as the training monitor's does).
+/// VS Code replaces the line; the course runner keeps only its last state in the saved notebook (its HTML carries a
+/// data-live-view id, as the training monitor's does). Jupyter's .NET kernel drops the updates (<see cref="NotebookHost"/>),
+/// so put results in the cell's own output, not only in the last state of a status line.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
 public sealed class StatusLine(string text) : IHtmlView
