@@ -62,6 +62,8 @@ public class EvaluationRunTests
         Assert.StartsWith("command: diffusion evaluate --model", run.Notes[0]);
         Assert.True(run.IsOf(TrainedModel.Load(folder.File("tiny.bin"), CPU).Description));
         Assert.False(run.IsOf("another model"));
+        Assert.DoesNotContain(run.RunNotes, n => n.StartsWith("model:") || n.StartsWith("classifier:"));   // section 1 of lesson 09 shows those
+        Assert.Equal(run.Notes.Count - 2, run.RunNotes.Count);
         Assert.True(run.Rows[0].IsFloor);
         Assert.Equal(8, run.Floor.Images);
         Assert.Equal([("ddim:2", 2), ("dpm:3", 3)], run.Samplers.Select(r => (r.Spec, r.Steps)));

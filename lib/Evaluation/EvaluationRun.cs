@@ -41,11 +41,20 @@ public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<Ev
     /// <summary>The samplers' rows, in the order they were measured.</summary>
     public IReadOnlyList<EvaluationRow> Samplers => Rows.Where(r => !r.IsFloor).ToList();
 
+    private const string ModelPrefix = "model:", ClassifierPrefix = "classifier:";
+
     /// <summary>The note that names the evaluated model: its path, then its description (<c>TrainedModel.Description</c>).</summary>
-    public static string ModelNote(string path, string description) => $"model: {path}: {description}";
+    public static string ModelNote(string path, string description) => $"{ModelPrefix} {path}: {description}";
+
+    /// <summary>The note that names the judge: the classifier's path, then its description.</summary>
+    public static string ClassifierNote(string path, string description) => $"{ClassifierPrefix} {path}: {description}";
 
     /// <summary>Whether this run evaluated the model with this description, as its <see cref="ModelNote"/> records.</summary>
-    public bool IsOf(string modelDescription) => Notes.Any(n => n.StartsWith("model:") && n.EndsWith(modelDescription));
+    public bool IsOf(string modelDescription) => Notes.Any(n => n.StartsWith(ModelPrefix) && n.EndsWith(modelDescription));
+
+    /// <summary>The notes on how the run was made (command, timing, reference), without the model's and the classifier's
+    /// descriptions, which a reader that has loaded both already shows.</summary>
+    public IReadOnlyList<string> RunNotes => Notes.Where(n => !n.StartsWith(ModelPrefix) && !n.StartsWith(ClassifierPrefix)).ToList();
 
     /// <exception cref="InvalidDataException">A line does not fit the header, or a required column is missing.</exception>
     public static EvaluationRun Read(string path)

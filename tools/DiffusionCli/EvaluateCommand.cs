@@ -71,7 +71,7 @@ public static class EvaluateCommand
         using var table = new StreamWriter(output);
         table.WriteLine($"# command: {commandLine}");
         table.WriteLine($"# {EvaluationRun.ModelNote(modelPath, model.Description)}");
-        table.WriteLine($"# classifier: {Path.GetRelativePath(Environment.CurrentDirectory, classifierPath)}: {aboutClassifier}");   // no machine paths in stored files
+        table.WriteLine($"# {EvaluationRun.ClassifierNote(Path.GetRelativePath(Environment.CurrentDirectory, classifierPath), aboutClassifier)}");   // no machine paths in stored files
         table.WriteLine($"# timing: on {device} with {get_num_threads()} threads, batches of {batch}");
         table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
             (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
