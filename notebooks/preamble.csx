@@ -13,6 +13,7 @@ using Diffusion.Ddpm;
 using Diffusion.Display;
 using Diffusion.Evaluation;
 using Diffusion.Models;
+using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
 

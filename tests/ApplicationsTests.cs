@@ -35,7 +35,7 @@ public class ApplicationsTests(ITestOutputHelper output)
         var generator = new Generator(1);
         using var image = randn([2000, 1, 4, 4], generator: generator, dtype: ScalarType.Float64) * S + Mu;
         using var mask = Masks.LeftHalf(4, 4);                                                  // columns 0, 1 known
-        using var filled = Inpainting.Fill(new DdpmSampler(Schedule, clipX0: false), IndependentPixels, image, mask, generator);
+        using var filled = Inpainting.Fill(new DdpmSampler(Process, clipX0: false), IndependentPixels, image, mask, generator);
         using var knownError = ((filled - image) * mask.to_type(ScalarType.Float64)).abs().max();
         Assert.Equal(0.0, knownError.item<double>());
         using var unknown = filled[.., .., .., 2..];                                           // independent of the known half
@@ -52,7 +52,7 @@ public class ApplicationsTests(ITestOutputHelper output)
     [Fact]
     public void Resampling_harmonises_the_filled_region_with_the_known_one()
     {
-        var sampler = new DdimSampler(Schedule, 50, eta: 1.0);
+        var sampler = new DdimSampler(Process, 50, eta: 1.0);
         using var u = randn([2000, 1, 1, 1], generator: new Generator(2), dtype: ScalarType.Float64) * S + Mu;
         using var image = cat([u, u], 3);                                                       // [N, 1, 1, 2]
         using var mask = tensor(new double[] { 1, 0 }).reshape(1, 1, 1, 2);
@@ -89,7 +89,7 @@ public class ApplicationsTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => Masks.CentreSquare(28, 28, 29));
         using var image = zeros(2, 1, 4, 4);
         using var mask = Masks.LeftHalf(4, 4);
-        var dpm = new DpmSolverSampler(Schedule, 10);
+        var dpm = new DpmSolverSampler(Process, 10);
         Assert.Contains("without memory", Assert.Throws<ArgumentException>(() => Inpainting.Fill(dpm, IndependentPixels, image, mask, new Generator(1), resampling: 2)).Message);
         using var wrongMask = ones(1, 1, 3, 3);
         Assert.Throws<ArgumentException>(() => Inpainting.Fill(dpm, IndependentPixels, image, wrongMask, new Generator(1)));
@@ -119,7 +119,7 @@ public class ApplicationsTests(ITestOutputHelper output)
     [InlineData("dpm:20")]
     public void Editing_keeps_the_input_at_small_t_and_forgets_it_at_large_t(string spec)
     {
-        var sampler = (SamplerSpec.Parse(spec) with { ClipX0 = false }).Create(Schedule);      // Gaussian data leaves [-1, 1]
+        var sampler = (SamplerSpec.Parse(spec) with { ClipX0 = false }).Create(Process);      // Gaussian data leaves [-1, 1]
         var generator = new Generator(6);
         using var image = randn([4000, 1, 1, 1], generator: generator) * S + Mu;
         using var kept = Editing.Edit(sampler, IndependentPixels, image, editTimestep: 0, generator);

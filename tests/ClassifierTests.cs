@@ -28,9 +28,9 @@ public class ClassifierTests
         Assert.Equal([5L, 10], logits.shape);
         Assert.Equal([5L, ImageClassifier.FeatureDimension], features.shape);
         Assert.True(features.min().item<float>() >= 0);                                    // after a ReLU
-        using var batched = ClassifierTraining.Features(model, x, batchSize: 2);            // 2 + 2 + 1
+        using var batched = ClassifierInference.Features(model, x, batchSize: 2);            // 2 + 2 + 1
         Assert.True(batched.allclose(features, rtol: 1e-5, atol: 1e-6));
-        using var predicted = ClassifierTraining.Predict(model, x, batchSize: 3);
+        using var predicted = ClassifierInference.Predict(model, x, batchSize: 3);
         Assert.True(predicted.eq(logits.argmax(1)).all().item<bool>());
     }
 
@@ -88,7 +88,7 @@ public class ClassifierTests
         using var wrong = zeros(2, 3, 28, 28);
         Assert.Contains("[B, 1, 28, 28]", Assert.Throws<ArgumentException>(() => model.forward(wrong)).Message);
         using var colour = new ImageDataset(zeros([4, 3, 28, 28], ScalarType.Byte), zeros(4, ScalarType.Int64), FashionMnist.ClassNames, "colour");
-        var error = Assert.Throws<ArgumentException>(() => ClassifierTraining.Accuracy(model, colour, CPU));
+        var error = Assert.Throws<ArgumentException>(() => ClassifierInference.Accuracy(model, colour, CPU));
         Assert.Contains("ImageClassifier.For", error.Message);
     }
 
@@ -155,7 +155,7 @@ public class ClassifierTests
         ClassifierTraining.Train(model, train, epochs: 1, CPU, new Generator(2), steps.Add, batchSize: 64);
         Assert.Equal(2000 / 64, steps.Count);
         Assert.False(model.training);
-        double accuracy = ClassifierTraining.Accuracy(model, test, CPU);
+        double accuracy = ClassifierInference.Accuracy(model, test, CPU);
         Assert.True(accuracy > 0.5, $"test accuracy {accuracy:P1} after one epoch (chance is 10%)");
         Assert.True(steps.TakeLast(5).Average(s => s.Loss) < steps.Take(5).Average(s => s.Loss));
 
@@ -178,7 +178,7 @@ public class ClassifierTests
     {
         using var model = NewClassifier();
         using var x = rand(6, 1, 28, 28) * 2 - 1;
-        using var predicted = ClassifierTraining.Predict(model, x);
+        using var predicted = ClassifierInference.Predict(model, x);
         long[] p = predicted.data<long>().ToArray();
         // Ask for the predicted class for images 0..2 (all right), and for (predicted + 1) % 10 for 3..5 (all wrong).
         long[] intended = p.Select((c, i) => i < 3 ? c : (c + 1) % 10).ToArray();

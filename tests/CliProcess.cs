@@ -23,6 +23,22 @@ internal static class CliProcess
         return process;
     }
 
+    /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stderr.</summary>
+    public static (int ExitCode, string Errors) RunForErrors(string[] arguments)
+    {
+        Assert.True(File.Exists(Dll), $"{Dll} is missing: scripts/setup.sh builds it.");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Dll);
+        foreach (string argument in arguments)
+            info.ArgumentList.Add(argument);
+        using var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        var errors = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
+        return (process.ExitCode, errors.Result);
+    }
+
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code.</summary>
     public static int Run(string[] arguments)
     {

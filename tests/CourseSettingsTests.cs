@@ -39,6 +39,6 @@ public class NativeMemoryTests
     {
         if (!OperatingSystem.IsLinux())
             return;
-        Assert.True(Diffusion.Course.NativeMemory.Tuned, "mallopt was not applied when the library loaded");
+        Assert.True(Diffusion.Runtime.NativeMemory.Tuned, "mallopt was not applied when the library loaded");
     }
 }

@@ -20,7 +20,7 @@ public class DiffusionLossTests
         using var eps = randn([6, 1, 4, 4], generator: generator);
         using var prediction = randn([6, 1, 4, 4], generator: generator);
         using var t = randint(0, 1000, [6], generator: generator);
-        using var loss = new DiffusionLoss(Schedule).Compute(prediction, x0, eps, t);
+        using var loss = new DiffusionProcess(Schedule).Loss.Compute(prediction, x0, eps, t);
         using var simple = DiffusionLoss.Simple(prediction, eps);
         Assert.Equal(simple.item<float>(), loss.item<float>(), 6);
     }
@@ -32,7 +32,7 @@ public class DiffusionLossTests
     [InlineData(PredictionTarget.Velocity)]
     public void Min_snr_weights_follow_the_closed_form(PredictionTarget target)
     {
-        var loss = new DiffusionLoss(Schedule, target, minSnrGamma: 5);
+        var loss = new DiffusionProcess(Schedule, target, minSnrGamma: 5).Loss;
         foreach (int t in new[] { 0, 100, 300, 999 })
         {
             double snr = Schedule.AlphaBars[t] / (1 - Schedule.AlphaBars[t]), clipped = Math.Min(snr, 5);
@@ -44,8 +44,8 @@ public class DiffusionLossTests
             };
             Assert.Equal(expected, loss.Weights[t], 12);
         }
-        Assert.All(new DiffusionLoss(Schedule, target).Weights, w => Assert.Equal(1.0, w));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DiffusionLoss(Schedule, target, minSnrGamma: 0));
+        Assert.All(new DiffusionProcess(Schedule, target).Loss.Weights, w => Assert.Equal(1.0, w));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DiffusionProcess(Schedule, target, minSnrGamma: 0));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public class DiffusionLossTests
         using var x0 = randn([3, 1, 2, 2], generator: generator, dtype: ScalarType.Float64);
         using var eps = randn([3, 1, 2, 2], generator: generator, dtype: ScalarType.Float64);
         using var t = tensor(new long[] { 0, 500, 999 });
-        using var v = new DiffusionLoss(Schedule, PredictionTarget.Velocity).TargetFor(x0, eps, t);
+        using var v = new DiffusionProcess(Schedule, PredictionTarget.Velocity).Loss.TargetFor(x0, eps, t);
         for (int b = 0; b < 3; b++)
         {
             int step = (int)t[b].item<long>();
@@ -71,7 +71,7 @@ public class DiffusionLossTests
         using var x = zeros(2, 1, 4, 4);
         using var doubled = zeros(2, 2, 4, 4);
         using var t = tensor(new long[] { 1, 2 });
-        var error = Assert.Throws<ArgumentException>(() => new DiffusionLoss(Schedule).Compute(doubled, x, x, t));
+        var error = Assert.Throws<ArgumentException>(() => new DiffusionProcess(Schedule).Loss.Compute(doubled, x, x, t));
         Assert.Contains("one value per pixel", error.Message);
     }
 
@@ -97,7 +97,7 @@ public class DiffusionLossTests
 
         var forward = new ForwardProcess(Schedule);
         using (var xt = forward.AddNoise(x0, eps, t))
-        using (var loss = new DiffusionLoss(Schedule, target, gamma).Compute(model.forward(xt, t), x0, eps, t))
+        using (var loss = new DiffusionProcess(Schedule, target, minSnrGamma: gamma).Loss.Compute(model.forward(xt, t), x0, eps, t))
         {
             optimizer.zero_grad();
             loss.backward();

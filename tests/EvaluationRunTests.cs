@@ -53,7 +53,7 @@ public class EvaluationRunTests
         using var folder = new TempFolder();
         manual_seed(0);
         using (var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0))
-            trainer.SaveModel(folder.File("tiny.bin"), "untrained tiny model for a test");
+            trainer.SaveModel(folder.File("tiny.bin"), "untrained tiny model for a test", TrainingData.FashionMnistImages);
 
         Assert.Equal(0, CliProcess.Run(["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--samplers", "ddim:2,dpm:3",
             "--out", folder.File("run.csv")]));

@@ -8,6 +8,7 @@ public class ForwardProcessTests
 {
     private static readonly NoiseSchedule Schedule = NoiseSchedule.Linear();
     private static readonly ForwardProcess Forward = new(Schedule);
+    private static readonly DiffusionProcess Process = new(Schedule);
 
     /// <summary>
     /// Run the Markov chain q(x_t | x_{t-1}) step by step from a fixed x_0 for many independent chains, and compare
@@ -74,8 +75,8 @@ public class ForwardProcessTests
 
         using var x0FromEps = Forward.X0FromEps(xt, eps, t);
         using var epsFromX0 = Forward.EpsFromX0(xt, x0, t);
-        using var x0FromV = Forward.X0FromVelocity(xt, v, t);
-        using var epsFromV = Forward.EpsFromVelocity(xt, v, t);
+        using var x0FromV = Process.X0FromVelocity(xt, v, t);
+        using var epsFromV = Process.EpsFromVelocity(xt, v, t);
         Assert.True(x0FromEps.allclose(x0, rtol: 0, atol: 1e-8));      // sqrt(abar_T) ~ 0.006 amplifies rounding
         Assert.True(epsFromX0.allclose(eps, rtol: 0, atol: 1e-10));
         Assert.True(x0FromV.allclose(x0, rtol: 0, atol: 1e-10));
@@ -83,10 +84,9 @@ public class ForwardProcessTests
         foreach (PredictionTarget target in Enum.GetValues<PredictionTarget>())
         {
             var prediction = target switch { PredictionTarget.Epsilon => eps, PredictionTarget.X0 => x0, _ => v };
-            using var asEps = Forward.EpsFromPrediction(target, prediction, xt, t);
-            using var asX0 = Forward.X0FromPrediction(target, prediction, xt, t);
-            Assert.True(asEps.allclose(eps, rtol: 0, atol: 1e-8));
-            Assert.True(asX0.allclose(x0, rtol: 0, atol: 1e-8));
+            using var read = new DiffusionProcess(Schedule, target).Interpret(prediction, xt, t, clipX0: false);
+            Assert.True(read.Eps.allclose(eps, rtol: 0, atol: 1e-8));
+            Assert.True(read.X0.allclose(x0, rtol: 0, atol: 1e-8));
         }
     }
 

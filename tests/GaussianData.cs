@@ -13,6 +13,9 @@ internal static class GaussianData
     public const double Mu = 0.3, S = 0.5;
     public static readonly NoiseSchedule Schedule = NoiseSchedule.Linear();
 
+    /// <summary>The process of a network that outputs eps, as <see cref="OptimalEps"/> does.</summary>
+    public static readonly DiffusionProcess Process = new(Schedule);
+
     public static Tensor OptimalEps(Tensor xt, Tensor t)
     {
         var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);

@@ -18,6 +18,7 @@ public class GuidanceTests(ITestOutputHelper output)
     private const double S = 0.4;
     private const long NullClass = 2;
     private static readonly NoiseSchedule Schedule = NoiseSchedule.Linear();
+    private static readonly DiffusionProcess Process = new(Schedule);
 
     private static Tensor OptimalEps(Tensor xt, Tensor t, Tensor labels)
     {
@@ -35,7 +36,7 @@ public class GuidanceTests(ITestOutputHelper output)
     {
         using var labels = full(count, label, dtype: ScalarType.Int64);
         var guided = ClassifierFreeGuidance.Guide(OptimalEps, labels, NullClass, scale);
-        using var result = new DdpmSampler(Schedule, clipX0: false).Sample(guided, [count, 1], new Generator(5), CPU);
+        using var result = new DdpmSampler(Process, clipX0: false).Sample(guided, [count, 1], new Generator(5), CPU);
         return result.Images.to_type(ScalarType.Float64).alias();
     }
 
@@ -79,8 +80,8 @@ public class GuidanceTests(ITestOutputHelper output)
         using var labels = full(2000, 1L, dtype: ScalarType.Int64);
         var guided = ClassifierFreeGuidance.Guide(OptimalEps, labels, NullClass, scale: 1);
         using var xT = randn([2000, 1], generator: new Generator(6), dtype: ScalarType.Float64);
-        using var ddim = new DdimSampler(Schedule, 50).Sample(guided, xT);
-        using var dpm = new DpmSolverSampler(Schedule, 20).Sample(guided, xT);
+        using var ddim = new DdimSampler(Process, 50).Sample(guided, xT);
+        using var dpm = new DpmSolverSampler(Process, 20).Sample(guided, xT);
         Assert.InRange(ddim.Images.mean().item<double>(), 0.45, 0.55);
         Assert.InRange(dpm.Images.mean().item<double>(), 0.45, 0.55);
     }
@@ -97,7 +98,8 @@ public class GuidanceTests(ITestOutputHelper output)
         var error = Assert.Throws<ArgumentException>(() => guided(x, t));
         Assert.Contains("3 images but 4 labels", error.Message);
         using var network = new Diffusion.Models.UNet(Diffusion.Models.UNetConfig.Tiny);
-        var unconditional = new Diffusion.Training.TrainedModel(network, new(new Diffusion.Training.TrainingConfig(), 0, 0, "untrained"));
+        var unconditional = new Diffusion.Training.TrainedModel(network, new(new Diffusion.Training.TrainingConfig(), 0, 0, "untrained",
+            Diffusion.Training.TrainingData.FashionMnistImages));
         Assert.Contains("unconditional", Assert.Throws<InvalidOperationException>(() => unconditional.Guided(labels, scale: 2)).Message);
     }
 }

@@ -20,7 +20,7 @@ public class LibraryLayoutTests
             string own = Regex.Match(text, @"^namespace (Diffusion\.\w+);", RegexOptions.Multiline).Groups[1].Value;
             Assert.False(own == "", $"{file} has no file-scoped Diffusion namespace");
             var used = graph.TryGetValue(own, out var set) ? set : graph[own] = [];
-            foreach (Match m in Regex.Matches(text, @"\b(Diffusion\.(?:Applications|Course|Data|Ddpm|Display|Evaluation|Models|Sampling|Storage|Training))\b"))
+            foreach (Match m in Regex.Matches(text, @"\b(Diffusion\.(?:Applications|Course|Data|Ddpm|Display|Evaluation|Models|Runtime|Sampling|Storage|Training))\b"))
                 if (m.Groups[1].Value != own)
                     used.Add(m.Groups[1].Value);
         }

@@ -28,7 +28,7 @@ public class SamplerTests(ITestOutputHelper output)
     [InlineData(ReverseVariance.Beta)]
     public void Ddpm_with_the_optimal_denoiser_reproduces_the_data_distribution(ReverseVariance variance)
     {
-        var sampler = new DdpmSampler(Schedule, variance, clipX0: false);
+        var sampler = new DdpmSampler(Process.WithReverseVariance(variance), clipX0: false);
         using var result = sampler.Sample(OptimalEps, [8000, 4], new Generator(1), CPU);
         AssertGaussianData(result.Images, $"DDPM {variance}", varianceTolerance: 0.04);
     }
@@ -62,7 +62,7 @@ public class SamplerTests(ITestOutputHelper output)
     [InlineData(10, 0.0, Spacing.Trailing)]
     public void Ddim_with_the_optimal_denoiser_matches_the_exact_variance_recursion(int steps, double eta, Spacing spacing = Spacing.Even)
     {
-        var sampler = new DdimSampler(Schedule, steps, eta, spacing: spacing);
+        var sampler = new DdimSampler(Process, steps, eta, spacing: spacing);
         var generator = new Generator(2);
         using var xT = randn([8000, 4], generator: generator, dtype: ScalarType.Float64);
         using var result = sampler.Sample(OptimalEps, xT, generator);
@@ -97,8 +97,8 @@ public class SamplerTests(ITestOutputHelper output)
         var dpm = new Dictionary<int, double>();
         foreach (int steps in new[] { 10, 20, 40 })
         {
-            var first = new DdimSampler(Schedule, steps);
-            var second = new DpmSolverSampler(Schedule, steps);
+            var first = new DdimSampler(Process, steps);
+            var second = new DpmSolverSampler(Process, steps);
             Assert.Equal(steps, second.Timesteps.Distinct().Count());
             Assert.Equal(0, second.Timesteps[^1]);
             ddim[steps] = OdeError(first.Timesteps, xT => first.Sample(OptimalEps, xT));
@@ -113,17 +113,17 @@ public class SamplerTests(ITestOutputHelper output)
     [Fact]
     public void Dpm_solver_steps_need_the_previous_prediction_after_the_first()
     {
-        var sampler = new DpmSolverSampler(Schedule, 10);
+        var sampler = new DpmSolverSampler(Process, 10);
         using var x = randn([3, 4]);
         using var eps = OptimalEps(x, full(3L, (long)sampler.Timesteps[1], dtype: ScalarType.Int64));
         var error = Assert.Throws<InvalidOperationException>(() => sampler.Step(eps, 1, x, generator: null));   // no step 0 before it
         Assert.Contains("Start every run at index 0", error.Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DpmSolverSampler(Schedule, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new DpmSolverSampler(Schedule, 1001));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DpmSolverSampler(Process, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DpmSolverSampler(Process, 1001));
     }
 
     /// <summary>What a perfect network of each kind outputs for the Gaussian data: eps, E[x_0 | x_t], or v = sqrt(abar) eps - sqrt(1 - abar) x_0.</summary>
-    private static NoisePredictor OptimalOutput(PredictionTarget target) => (xt, t) =>
+    private static ModelOutput OptimalOutput(PredictionTarget target) => (xt, t) =>
     {
         var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
         var eps = OptimalEps(xt, t);
@@ -137,8 +137,8 @@ public class SamplerTests(ITestOutputHelper output)
     };
 
     /// <summary>
-    /// A model trained to output eps, x_0 or v samples the data distribution with every sampler, through its noise
-    /// equivalent (ForwardProcess.AsNoisePredictor; TrainedModel.Noise converts the same way): DDPM reproduces the data, DDIM the exact
+    /// A model trained to output eps, x_0 or v samples the data distribution with every sampler, which reads its output
+    /// through the model's process (DiffusionProcess.Interpret): DDPM reproduces the data, DDIM the exact
     /// variance recursion, DPM-Solver++ the closed-form ODE solution, each as closely as with the eps model.
     /// </summary>
     [Theory]
@@ -147,16 +147,17 @@ public class SamplerTests(ITestOutputHelper output)
     [InlineData(PredictionTarget.Velocity)]
     public void A_model_of_any_target_samples_correctly_with_every_sampler(PredictionTarget target)
     {
-        var model = new ForwardProcess(Schedule).AsNoisePredictor(target, OptimalOutput(target));
-        using (var ddpm = new DdpmSampler(Schedule, clipX0: false).Sample(model, [8000, 4], new Generator(1), CPU))
+        var process = new DiffusionProcess(Schedule, target);
+        var model = OptimalOutput(target);
+        using (var ddpm = new DdpmSampler(process, clipX0: false).Sample(model, [8000, 4], new Generator(1), CPU))
             AssertGaussianData(ddpm.Images, $"{target}, DDPM", varianceTolerance: 0.04);
 
-        var ddim = new DdimSampler(Schedule, 50);
+        var ddim = new DdimSampler(process, 50);
         using (var xT = randn([8000, 4], generator: new Generator(2), dtype: ScalarType.Float64))
         using (var result = ddim.Sample(model, xT))
             AssertGaussianData(result.Images, $"{target}, DDIM 50", varianceTolerance: 0.005, expectedVariance: PredictedDdimVariance(ddim, xT.var().item<double>()));
 
-        var dpm = new DpmSolverSampler(Schedule, 20);
+        var dpm = new DpmSolverSampler(process, 20);
         double error = OdeError(dpm.Timesteps, xT => dpm.Sample(model, xT));
         output.WriteLine($"{target}, DPM-Solver++ 20 steps: mean |x0 - exact ODE solution| {error:E2}");
         Assert.True(error < 1e-2, $"DPM-Solver++ with a {target} model is {error} from the ODE solution");
@@ -169,7 +170,7 @@ public class SamplerTests(ITestOutputHelper output)
     [InlineData("dpm:10")]
     public void A_hand_written_loop_equals_Sample_and_runs_repeat(string spec)
     {
-        var sampler = (SamplerSpec.Parse(spec) with { ClipX0 = false }).Create(Schedule);
+        var sampler = (SamplerSpec.Parse(spec) with { ClipX0 = false }).Create(Process);
         using var xT = randn([64, 4], generator: new Generator(6), dtype: ScalarType.Float64);
         var generator = new Generator(7);
         var x = xT.alias();
@@ -202,11 +203,11 @@ public class SamplerTests(ITestOutputHelper output)
         Assert.Equal("DDIM eta=0.5, 50 steps", SamplerSpec.Parse("ddim:50:eta=0.5").ToString());
         Assert.Contains("known: ddpm, ddim, dpm", Assert.Throws<FormatException>(() => SamplerSpec.Parse("euler:20")).Message);
         Assert.Contains("'fast'", Assert.Throws<FormatException>(() => SamplerSpec.Parse("ddim:fast")).Message);
-        Assert.Contains("needs a step count", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("ddim").Create(Schedule)).Message);
-        Assert.Contains("no eta", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("dpm:20:eta=1").Create(Schedule)).Message);
+        Assert.Contains("needs a step count", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("ddim").Create(Process)).Message);
+        Assert.Contains("no eta", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("dpm:20:eta=1").Create(Process)).Message);
         foreach (var kind in Enum.GetValues<SamplerKind>())                                      // every kind is tagged and can be built
         {
-            var sampler = new SamplerSpec(kind, kind == SamplerKind.Ddpm ? null : 10).Create(Schedule);
+            var sampler = new SamplerSpec(kind, kind == SamplerKind.Ddpm ? null : 10).Create(Process);
             Assert.Equal(0, sampler.Timesteps[^1]);
         }
     }
@@ -217,7 +218,7 @@ public class SamplerTests(ITestOutputHelper output)
         var choice = new SamplerSpec(SamplerKind.DpmSolver, 20);
         var reported = new List<int>();
         var batches = new List<(int First, int Size)>();
-        var (images, secondsPerImage) = choice.Create(Schedule).Generate((first, size) => { batches.Add((first, size)); return OptimalEps; },
+        var (images, secondsPerImage) = choice.Create(Process).Generate((first, size) => { batches.Add((first, size)); return OptimalEps; },
             count: 250, batchSize: 100, [4], new Generator(8), CPU, new SynchronousProgress(reported));
         using (images)
         {
@@ -229,7 +230,7 @@ public class SamplerTests(ITestOutputHelper output)
         }
         Assert.Equal("DPM-Solver++(2M), 20 steps", choice.ToString());
         Assert.Equal("DDIM eta=1", new SamplerSpec(SamplerKind.Ddim, 50, Eta: 1).Name);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSpec(SamplerKind.Ddpm, 50).Create(Schedule));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new SamplerSpec(SamplerKind.Ddpm, 50).Create(Process));
         Assert.Contains("all 1000 steps", error.Message);
     }
 
@@ -249,7 +250,7 @@ public class SamplerTests(ITestOutputHelper output)
     [InlineData(1000, 3e-3)]
     public void Ddim_with_eta_zero_is_deterministic_and_its_inversion_round_trips(int steps, double meanErrorBound)
     {
-        var sampler = new DdimSampler(Schedule, steps);
+        var sampler = new DdimSampler(Process, steps);
         var generator = new Generator(3);
         using var x0 = randn([256, 4], generator: generator, dtype: ScalarType.Float64) * S + Mu;
         using var xT = sampler.Invert(OptimalEps, x0);
@@ -266,7 +267,7 @@ public class SamplerTests(ITestOutputHelper output)
     [Fact]
     public void The_last_DDPM_step_adds_no_noise_and_the_others_do()
     {
-        var sampler = new DdpmSampler(Schedule);
+        var sampler = new DdpmSampler(Process);
         using var xt = randn(8, 1, 4, 4);
         using var eps = randn(8, 1, 4, 4);
         int lastIndex = sampler.Timesteps.Count - 1;                                           // t = 0
@@ -283,10 +284,10 @@ public class SamplerTests(ITestOutputHelper output)
     [Fact]
     public void Ddim_visits_evenly_spaced_timesteps_down_to_zero_and_rejects_bad_counts()
     {
-        Assert.Equal([980, 960, 940], new DdimSampler(Schedule, 50).Timesteps.Take(3));
-        Assert.Equal(0, new DdimSampler(Schedule, 50).Timesteps[^1]);
-        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(Schedule, 0)).ParamName);
-        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(Schedule, 1001)).ParamName);
+        Assert.Equal([980, 960, 940], new DdimSampler(Process, 50).Timesteps.Take(3));
+        Assert.Equal(0, new DdimSampler(Process, 50).Timesteps[^1]);
+        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(Process, 0)).ParamName);
+        Assert.Equal("steps", Assert.Throws<ArgumentOutOfRangeException>(() => new DdimSampler(Process, 1001)).ParamName);
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public class ShowcaseCommandTests
         {
             manual_seed(0);
             using var trainer = new Trainer(new UNet(UNetConfig.Tiny with { NumClasses = classes }), TrainerTests.Quick, CPU, seed: 0);
-            trainer.SaveModel(folder.File(file), "untrained tiny model for a test");
+            trainer.SaveModel(folder.File(file), "untrained tiny model for a test", TrainingData.FashionMnistImages);
         }
         Assert.Equal(0, CliProcess.Run(["showcase", "--model", folder.File("plain.bin"), "--conditional", folder.File("classes.bin"),
             "--out", folder.File("docs"), "--gif-sampler", "ddim:40", "--grid-sampler", "ddim:10:eta=1"]));

@@ -30,7 +30,7 @@ public class SyntheticDatasetTests
         var steps = new List<ClassifierStep>();
         ClassifierTraining.Train(model, train, epochs: 3, CPU, new Generator(0), steps.Add, batchSize: 32);
         Assert.Equal(3 * (480 / 32), steps.Count);
-        double accuracy = ClassifierTraining.Accuracy(model, heldOut, CPU);
+        double accuracy = ClassifierInference.Accuracy(model, heldOut, CPU);
         Assert.True(accuracy > 0.8, $"held-out accuracy {accuracy:P1} (chance is 33%)");
     }
 
@@ -48,7 +48,7 @@ public class SyntheticDatasetTests
 
         using var noGrad = no_grad();
         using var xT = randn([4, .. data.ImageShape], generator: new Generator(4));                // [4, 3, 16, 16]
-        using var result = new DdimSampler(trainer.Schedule, 10, clipX0: true).Sample((x, t) => trainer.Ema.forward(x, t), xT);
+        using var result = new DdimSampler(trainer.Process, 10, clipX0: true).Sample((x, t) => trainer.Ema.forward(x, t), xT);
         Assert.Equal([4L, 3, Size, Size], result.Images.shape);
         Assert.True(result.Images.isfinite().all().item<bool>());
     }

@@ -166,7 +166,7 @@ public class CheckedFileTests
         using var temp = new TempFolder();
         string path = temp.File("file.bin");
         CheckedFile.Write(path, CheckedFileKind.TrainedModel, [1, 2, 3, 4, 5]);
-        Assert.Equal([1, 2, 3, 4, 5], CheckedFile.Read(path, CheckedFileKind.TrainedModel));
+        Assert.Equal([1, 2, 3, 4, 5], CheckedFile.Read(path, CheckedFileKind.TrainedModel).Payload);
 
         var wrongKind = Assert.Throws<InvalidDataException>(() => CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint));
         Assert.Contains("holds a trained model", wrongKind.Message);
@@ -197,9 +197,9 @@ public class CheckedFileTests
         CheckedFile.Write(path, CheckedFileKind.TrainingCheckpoint, [7, 7, 7]);
         // What a process killed while writing leaves behind: a partial temp file beside the target.
         File.WriteAllBytes($"{path}.99999.tmp", [0x44, 0x44, 0x50]);
-        Assert.Equal([7, 7, 7], CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint));
+        Assert.Equal([7, 7, 7], CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint).Payload);
         CheckedFile.Write(path, CheckedFileKind.TrainingCheckpoint, [8, 8]);
-        Assert.Equal([8, 8], CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint));
+        Assert.Equal([8, 8], CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint).Payload);
         Assert.DoesNotContain(Directory.GetFiles(temp.Path), f => f.EndsWith($".{Environment.ProcessId}.tmp", StringComparison.Ordinal));
     }
 
@@ -211,7 +211,7 @@ public class CheckedFileTests
         using var model = new UNet(UNetConfig.Tiny with { NumClasses = 10 });
         model.eval();
         var training = new TrainingConfig { Schedule = ScheduleKind.Cosine, DiffusionSteps = 500, Target = PredictionTarget.Velocity };
-        new TrainedModel(model, new TrainedModelInfo(training, 5, 1, "test")).Save(temp.File("model.bin"));
+        new TrainedModel(model, new TrainedModelInfo(training, 5, 1, "test", TrainingData.FashionMnistImages)).Save(temp.File("model.bin"));
         var trained = TrainedModel.Load(temp.File("model.bin"), CPU);
         using (var loaded = trained.Network)
         {
@@ -227,8 +227,8 @@ public class CheckedFileTests
             using var a = model.forward(x, t);
             using var b = loaded.forward(x, t);
             Assert.True(a.eq(b).all().item<bool>());
-            using var noise = trained.Noise(x, t);                                               // the v output, as eps
-            using var expected = new ForwardProcess(trained.Schedule).EpsFromVelocity(x, a, t);
+            using var noise = trained.PredictNoise(x, t);                                        // the v output, as eps
+            using var expected = trained.Process.EpsFromVelocity(x, a, t);
             Assert.True(noise.allclose(expected, rtol: 1e-5, atol: 1e-6));
         }
     }

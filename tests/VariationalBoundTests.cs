@@ -78,7 +78,7 @@ public class VariationalBoundTests(ITestOutputHelper output)
         using var z = randn(samples, dims, dtype: ScalarType.Float64, generator: generator) * s + mu;
         using var x0 = ((z + 1) * 127.5).round().clamp(0, 255) / 127.5 - 1;                        // [N, D] on the 8-bit grid
         double variance = s * s + Math.Pow(2 / 255.0, 2) / 12;                                  // + quantisation noise
-        NoisePredictor optimal = (xt, t) =>
+        ModelOutput optimal = (xt, t) =>
         {
             var abar = NoiseSchedule.Extract(Schedule.AlphaBars, t, xt);
             return (1 - abar).sqrt() * (xt - abar.sqrt() * mu) / (abar * variance + 1 - abar);
@@ -109,8 +109,8 @@ public class VariationalBoundTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A network trained to output x_0 or v is evaluated through its noise equivalent (ForwardProcess.AsNoisePredictor):
-    /// the optimal x_0 and v predictors for the Gaussian data above must give the same bound, sample by sample, as the
+    /// A network trained to output x_0 or v is evaluated through its own process, which reads its output as x_0
+    /// (DiffusionProcess.Interpret): the optimal x_0 and v predictors for the Gaussian data above must give the same bound, sample by sample, as the
     /// optimal eps predictor, on the same noise.
     /// </summary>
     [Theory]
@@ -135,7 +135,8 @@ public class VariationalBoundTests(ITestOutputHelper output)
         }
         var bound = new VariationalBound(Schedule, ReverseVariance.Beta);
         using var reference = bound.Evaluate(OptimalEps, x0, new Generator(8), clipX0: false);
-        using var converted = bound.Evaluate(new ForwardProcess(Schedule).AsNoisePredictor(target, OptimalOutput), x0, new Generator(8), clipX0: false);
+        var targetBound = new VariationalBound(new DiffusionProcess(Schedule, target, ReverseVariance.Beta));
+        using var converted = targetBound.Evaluate(OptimalOutput, x0, new Generator(8), clipX0: false);
         double difference = (reference.BitsPerDim - converted.BitsPerDim).abs().max().item<double>();
         output.WriteLine($"{target}: bound {converted.BitsPerDim.mean().item<double>():F4} bits/dim, largest difference from eps {difference:E1}");
         Assert.True(difference < 1e-6, $"the {target} model's bound differs from the eps model's by {difference}");

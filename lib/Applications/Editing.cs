@@ -18,14 +18,14 @@ public static class Editing
     /// <param name="image">Real images in [-1, 1]. [B, C, H, W]</param>
     /// <param name="editTimestep">t_edit: 0 returns (nearly) the input, T - 1 ignores it.</param>
     /// <returns>The edited images. [B, C, H, W]</returns>
-    public static Tensor Edit(Sampler sampler, NoisePredictor model, Tensor image, int editTimestep, Generator generator)
+    public static Tensor Edit(Sampler sampler, ModelOutput model, Tensor image, int editTimestep, Generator generator)
     {
         if (editTimestep < 0 || editTimestep >= sampler.Schedule.Steps)
             throw new ArgumentOutOfRangeException(nameof(editTimestep), editTimestep, $"Must lie in 0 .. {sampler.Schedule.Steps - 1}.");
         int start = sampler.Timesteps.Select((t, i) => (t, i)).First(p => p.t <= editTimestep).i;       // step 1 (the last visited is 0)
         using var eps = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);
         using var time = tensor((long)sampler.Timesteps[start]);
-        using var xt = new ForwardProcess(sampler.Schedule).AddNoise(image, eps, time);               // step 2   [B, C, H, W]
+        using var xt = sampler.Process.AddNoise(image, eps, time);               // step 2   [B, C, H, W]
         using var result = sampler.SampleFrom(start, model, xt, generator);                        // step 3
         return result.Images.alias();
     }

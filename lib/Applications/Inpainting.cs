@@ -21,13 +21,13 @@ namespace Diffusion.Applications;
 /// </summary>
 public static class Inpainting
 {
-    /// <param name="model">The noise predictor of an unconditional (or guided) model.</param>
+    /// <param name="model">An unconditional (or guided) model, as its sampler reads it.</param>
     /// <param name="image">The image to complete, in [-1, 1]; its unknown pixels are ignored. [B, C, H, W]</param>
     /// <param name="mask">1 where the image is known, 0 where it is to be filled; broadcasts against the image. [B or 1, 1 or C, H, W]</param>
     /// <param name="resampling">r above: 1 for plain replacement, about 5 to 10 for RePaint's harmonisation (r times the network calls).</param>
     /// <param name="progress">Receives the number of steps done.</param>
     /// <returns>The completed images, on the image's device. [B, C, H, W]</returns>
-    public static Tensor Fill(Sampler sampler, NoisePredictor model, Tensor image, Tensor mask, Generator generator,
+    public static Tensor Fill(Sampler sampler, ModelOutput model, Tensor image, Tensor mask, Generator generator,
         int resampling = 1, IProgress<int>? progress = null)
     {
         if (resampling < 1)

@@ -51,6 +51,7 @@ public static class ShippedModels
         ExponentialMovingAverage.CopyInto(ema, trainer.Ema);
         ema.eval();
         return new TrainedModel(ema, new TrainedModelInfo(trainer.Config, trainer.Step, trainer.Position.Epoch,
-            $"a tiny model trained for 150 steps just now, because models/{fileName} was not found: expect poor samples"));
+            $"a tiny model trained for 150 steps just now, because models/{fileName} was not found: expect poor samples",
+            TrainingData.Of(data)));
     }
 }

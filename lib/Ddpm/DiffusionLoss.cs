@@ -15,31 +15,31 @@ namespace Diffusion.Ddpm;
 ///   4. loss     = mean over the batch of w_{t_b} e_b
 ///
 /// With the eps target and no weighting this is exactly L_simple (<see cref="Simple"/>). The weights are computed once
-/// per schedule, as a <see cref="ScheduleTable"/>.
+/// per process, as a <see cref="ScheduleTable"/>.
 /// </summary>
 public sealed class DiffusionLoss
 {
-    private readonly ForwardProcess _forward;
+    private readonly DiffusionProcess _process;
 
+    /// <summary>Made once by its <see cref="DiffusionProcess"/> (<see cref="DiffusionProcess.Loss"/>), on its schedule and target.</summary>
     /// <param name="minSnrGamma">Min-SNR-gamma weighting (Hang et al. use gamma = 5), or null for the plain mean.</param>
-    public DiffusionLoss(NoiseSchedule schedule, PredictionTarget target = PredictionTarget.Epsilon, double? minSnrGamma = null)
+    internal DiffusionLoss(DiffusionProcess process, double? minSnrGamma)
     {
         if (minSnrGamma is <= 0 or double.NaN)
             throw new ArgumentOutOfRangeException(nameof(minSnrGamma), minSnrGamma, "Min-SNR gamma must be positive.");
-        _forward = new ForwardProcess(schedule);
-        Target = target;
+        _process = process;
         MinSnrGamma = minSnrGamma;
-        Weights = new ScheduleTable(schedule.Snr.Select(snr => minSnrGamma is not double gamma ? 1.0 : target switch   // step 3
+        Weights = new ScheduleTable(process.Schedule.Snr.Select(snr => minSnrGamma is not double gamma ? 1.0 : Target switch   // step 3
         {
             PredictionTarget.Epsilon => Math.Min(snr, gamma) / snr,
             PredictionTarget.X0 => Math.Min(snr, gamma),
             PredictionTarget.Velocity => Math.Min(snr, gamma) / (snr + 1),
-            _ => throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown prediction target."),
+            _ => throw new ArgumentOutOfRangeException(nameof(process), Target, "Unknown prediction target."),
         }));
     }
 
     /// <summary>What the network is trained to output.</summary>
-    public PredictionTarget Target { get; }
+    public PredictionTarget Target => _process.Target;
 
     public double? MinSnrGamma { get; }
 
@@ -50,13 +50,7 @@ public sealed class DiffusionLoss
     public static Tensor Simple(Tensor epsPrediction, Tensor eps) => nn.functional.mse_loss(epsPrediction, eps);
 
     /// <summary>What the network should output for x_t made from <paramref name="x0"/> and <paramref name="eps"/> at t (step 1).</summary>
-    public Tensor TargetFor(Tensor x0, Tensor eps, Tensor t) => Target switch
-    {
-        PredictionTarget.Epsilon => eps.alias(),
-        PredictionTarget.X0 => x0.alias(),
-        PredictionTarget.Velocity => _forward.Velocity(x0, eps, t),
-        _ => throw new ArgumentOutOfRangeException(nameof(Target), Target, "Unknown prediction target."),
-    };
+    public Tensor TargetFor(Tensor x0, Tensor eps, Tensor t) => _process.TargetFor(x0, eps, t);
 
     /// <summary>The loss of a batch (steps 2 to 4): a scalar.</summary>
     /// <param name="prediction">The network's output for x_t. [B, C, H, W]</param>

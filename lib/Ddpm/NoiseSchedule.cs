@@ -93,8 +93,15 @@ public sealed class NoiseSchedule
     public ScheduleTable PosteriorMeanCoefX0 { get; }
     public ScheduleTable PosteriorMeanCoefXt { get; }
 
-    /// <summary>A schedule of the given family with its published defaults.</summary>
-    public static NoiseSchedule Create(ScheduleKind kind, int steps = 1000) => kind switch
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(ScheduleKind, int), NoiseSchedule> Published = new();
+
+    /// <summary>
+    /// A schedule of the given family with its published defaults. Schedules are immutable, so each (kind, T) is made
+    /// once per process and shared: every model, trainer and sampler of it uses the same tables, uploaded once per device.
+    /// </summary>
+    public static NoiseSchedule Create(ScheduleKind kind, int steps = 1000) => Published.GetOrAdd((kind, steps), key => Make(key.Item1, key.Item2));
+
+    private static NoiseSchedule Make(ScheduleKind kind, int steps) => kind switch
     {
         ScheduleKind.Linear => Linear(steps),
         ScheduleKind.Cosine => Cosine(steps),

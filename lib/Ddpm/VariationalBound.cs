@@ -20,20 +20,23 @@ namespace Diffusion.Ddpm;
 /// </summary>
 public sealed class VariationalBound
 {
-    private readonly ForwardProcess _forward;
-    private readonly Posterior _posterior;
+    private readonly DiffusionProcess _process;
 
-    /// <summary>The bound for a reverse process with one of the fixed variances of Ho et al. (sec. 3.2).</summary>
+    /// <summary>The bound of a network that predicts eps, with one of the fixed variances of Ho et al. (sec. 3.2).</summary>
     public VariationalBound(NoiseSchedule schedule, ReverseVariance reverseVariance = ReverseVariance.PosteriorVariance)
-        : this(schedule, FixedLogVariances(schedule, reverseVariance))
+        : this(new DiffusionProcess(schedule, reverseVariance: reverseVariance))
     {
     }
 
-    private VariationalBound(NoiseSchedule schedule, ScheduleTable reverseLogVariances)
+    /// <summary>The bound of a network trained on <paramref name="process"/> (its target, its reverse variance).</summary>
+    public VariationalBound(DiffusionProcess process) : this(process, process.ReverseLogVariances)
     {
-        Schedule = schedule;
-        _forward = new ForwardProcess(schedule);
-        _posterior = new Posterior(schedule);
+    }
+
+    private VariationalBound(DiffusionProcess process, ScheduleTable reverseLogVariances)
+    {
+        _process = process;
+        var schedule = process.Schedule;
         ReverseLogVariances = reverseLogVariances;
         // eq. 12: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)); undefined for the decoder step t = 0.
         EpsilonWeights = new(schedule.Betas.Select((beta, t) => t == 0 ? double.NaN
@@ -41,7 +44,7 @@ public sealed class VariationalBound
     }
 
     /// <summary>
-    /// The bound for a reverse process with variances sigma_t^2 of your choosing, one per code timestep (lesson 03
+    /// The bound of an eps network with reverse variances sigma_t^2 of your choosing, one per code timestep (lesson 03
     /// uses the exact reverse variance of Gaussian data to show the bound becoming tight).
     /// </summary>
     public static VariationalBound WithReverseVariances(NoiseSchedule schedule, IReadOnlyList<double> variances)
@@ -50,17 +53,10 @@ public sealed class VariationalBound
             throw new ArgumentException($"{variances.Count} variances for a schedule of {schedule.Steps} steps.", nameof(variances));
         if (variances.Any(v => !(v > 0) || double.IsInfinity(v)))
             throw new ArgumentOutOfRangeException(nameof(variances), "Every reverse variance must be positive and finite.");
-        return new VariationalBound(schedule, new ScheduleTable(variances.Select(v => Math.Log(v))));
+        return new VariationalBound(new DiffusionProcess(schedule), new ScheduleTable(variances.Select(v => Math.Log(v))));
     }
 
-    private static ScheduleTable FixedLogVariances(NoiseSchedule schedule, ReverseVariance reverseVariance) => reverseVariance switch
-    {
-        ReverseVariance.PosteriorVariance => schedule.PosteriorLogVarianceClipped,
-        ReverseVariance.Beta => new(schedule.Betas.Select((beta, t) => Math.Log(t == 0 && schedule.Steps > 1 ? schedule.PosteriorVariance[1] : beta))),
-        _ => throw new ArgumentOutOfRangeException(nameof(reverseVariance), reverseVariance, "Unknown reverse variance."),
-    };
-
-    public NoiseSchedule Schedule { get; }
+    public NoiseSchedule Schedule => _process.Schedule;
 
     /// <summary>log sigma_t^2 of the reverse step, per code timestep.</summary>
     public ScheduleTable ReverseLogVariances { get; }
@@ -69,19 +65,17 @@ public sealed class VariationalBound
     public ScheduleTable EpsilonWeights { get; }
 
     /// <summary>
-    /// The learned reverse step p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2): the noise prediction gives x_0 (eq. 15),
-    /// optionally clipped to the data range [-1, 1], and mu_theta is the posterior mean at that x_0 (eq. 7). Without
-    /// clipping this equals eq. 11, mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t).
+    /// The learned reverse step p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2) of <see cref="DiffusionProcess.ReverseStep"/>,
+    /// with this bound's sigma_t^2: the network's output gives x_0 (eq. 15), optionally clipped to the data range
+    /// [-1, 1], and mu_theta is the posterior mean at that x_0 (eq. 7). For an eps network without clipping this equals
+    /// eq. 11, mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t).
     /// </summary>
-    public (Tensor Mean, Tensor LogVariance) ReverseStep(Tensor xt, Tensor epsPrediction, Tensor t, bool clipX0)
+    /// <param name="output">The network's output at x_t: eps, x_0 or v, as the process's target says. [B, C, H, W]</param>
+    public (Tensor Mean, Tensor LogVariance) ReverseStep(Tensor xt, Tensor output, Tensor t, bool clipX0)
     {
-        using var scope = NewDisposeScope();
-        var x0 = _forward.X0FromEps(xt, epsPrediction, t);                                    // [B, C, H, W]
-        if (clipX0)
-            x0 = x0.clamp(-1, 1);
-        var mean = _posterior.Mean(x0, xt, t);
-        var logVariance = ReverseLogVariances.Gather(t, xt);                                // [B, 1, 1, 1]
-        return (mean.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope());
+        var (mean, _, x0) = _process.ReverseStep(output, xt, t, clipX0);
+        x0.Dispose();
+        return (mean, ReverseLogVariances.Gather(t, xt));                                      // [B, C, H, W], [B, 1, 1, 1]
     }
 
     /// <summary>L_T = KL(q(x_T | x_0) || N(0, I)) per sample, in nats. [B]</summary>
@@ -99,12 +93,13 @@ public sealed class VariationalBound
     /// The term of the bound at code timestep t for x_t made from x_0: the KL L_{t-1} for t &gt;= 1 and the decoder
     /// L_0 for t = 0, per sample in nats. [B]
     /// </summary>
-    public Tensor Term(Tensor x0, Tensor xt, Tensor epsPrediction, Tensor t, bool clipX0 = true)
+    /// <param name="output">The network's output at x_t: eps, x_0 or v, as the process's target says. [B, C, H, W]</param>
+    public Tensor Term(Tensor x0, Tensor xt, Tensor output, Tensor t, bool clipX0 = true)
     {
         using var scope = NewDisposeScope();
-        var (modelMean, modelLogVariance) = ReverseStep(xt, epsPrediction, t, clipX0);
-        var trueMean = _posterior.Mean(x0, xt, t);
-        var trueLogVariance = _posterior.LogVarianceClipped(t, xt);
+        var (modelMean, modelLogVariance) = ReverseStep(xt, output, t, clipX0);
+        var trueMean = _process.PosteriorMean(x0, xt, t);
+        var trueLogVariance = _process.PosteriorLogVariance(t, xt);
         var kl = Gaussian.Kl(trueMean, trueLogVariance.expand_as(xt), modelMean, modelLogVariance.expand_as(xt)).flatten(1).sum(1);
         var decoder = -Gaussian.DiscretizedLogLikelihood(x0, modelMean, 0.5 * modelLogVariance.expand_as(xt)).flatten(1).sum(1);
         var isDecoder = (t.dim() == 0 ? t.expand(x0.shape[0]) : t).to(x0.device).eq(0);
@@ -115,7 +110,7 @@ public sealed class VariationalBound
     /// The whole bound for a batch of 8-bit images x_0 in [-1, 1]: every one of the T terms (one model call each,
     /// with fresh noise from <paramref name="generator"/>) plus the prior term.
     /// </summary>
-    public BoundEstimate Evaluate(NoisePredictor model, Tensor x0, Generator generator, bool clipX0 = true, IProgress<int>? progress = null)
+    public BoundEstimate Evaluate(ModelOutput model, Tensor x0, Generator generator, bool clipX0 = true, IProgress<int>? progress = null)
     {
         using var noGrad = no_grad();                        // else total.add_(term) would keep every step's autograd graph alive
         long batch = x0.shape[0];
@@ -127,7 +122,7 @@ public sealed class VariationalBound
             using var scope = NewDisposeScope();
             var t = full(batch, step, dtype: ScalarType.Int64, device: x0.device);              // [B]
             var eps = randn(x0.shape, dtype: x0.dtype, device: x0.device, generator: generator);
-            var xt = _forward.AddNoise(x0, eps, t);
+            var xt = _process.AddNoise(x0, eps, t);
             var term = Term(x0, xt, model(xt, t), t, clipX0).to_type(ScalarType.Float64);       // [B]
             total.add_(term);
             termMeans[step] = term.mean().item<double>() * toBitsPerDim;

@@ -17,7 +17,7 @@ public sealed class ClassifierFrechetDistance
     public ClassifierFrechetDistance(ImageClassifier classifier, Tensor referenceImages)
     {
         _classifier = classifier;
-        using var features = ClassifierTraining.Features(classifier, referenceImages);          // [N, 128]
+        using var features = ClassifierInference.Features(classifier, referenceImages);          // [N, 128]
         Reference = FeatureStatistics.From(features);
     }
 
@@ -26,7 +26,7 @@ public sealed class ClassifierFrechetDistance
     /// <summary>The distance from <paramref name="images"/> (in [-1, 1], [M, C, H, W]) to the reference set.</summary>
     public double To(Tensor images)
     {
-        using var features = ClassifierTraining.Features(_classifier, images);                  // [M, 128]
+        using var features = ClassifierInference.Features(_classifier, images);                  // [M, 128]
         return FrechetDistance.Between(FeatureStatistics.From(features), Reference);
     }
 }

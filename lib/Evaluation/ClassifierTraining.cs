@@ -1,17 +1,18 @@
 using Diffusion.Data;
+using Diffusion.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Diffusion.Evaluation;
 
 /// <summary>
-/// Trains and applies an <see cref="ImageClassifier"/>: plain supervised learning, the yardstick for the diffusion
+/// Trains an <see cref="ImageClassifier"/> (<see cref="ClassifierInference"/> applies it): plain supervised learning, the yardstick for the diffusion
 /// models' samples.
 ///
 ///   1. take a batch of images x in [-1, 1] and their labels y, in a fresh random order every epoch
 ///   2. logits = model(x), loss = cross-entropy(logits, y)
 ///   3. an AdamW step (Loshchilov and Hutter 2019) with decoupled weight decay, the learning rate following a cosine
-///      from its peak to 0 over the run (Loshchilov and Hutter 2017, eq. 5, one cycle without restarts)
+///      from its peak to 0 over the run (<see cref="CosineDecay"/>)
 /// </summary>
 public static class ClassifierTraining
 {
@@ -37,7 +38,7 @@ public static class ClassifierTraining
                 var (x, y) = data.Batch(indices, device);                                     // [B, C, H, W], [B]   step 1
                 var logits = model.forward(x);                                                 // [B, K]
                 var loss = nn.functional.cross_entropy(logits, y);                             // step 2
-                double rate = learningRate * 0.5 * (1 + Math.Cos(Math.PI * step / total));    // step 3
+                double rate = CosineDecay.At(learningRate, step / (double)total);               // step 3
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = rate;
                 optimizer.zero_grad();
@@ -51,62 +52,8 @@ public static class ClassifierTraining
         model.eval();
     }
 
-    /// <summary>Fraction of all images in <paramref name="data"/> the model labels correctly.</summary>
-    /// <exception cref="ArgumentException">The model was built for another image shape or class count.</exception>
-    public static double Accuracy(ImageClassifier model, ImageDataset data, Device device, int batchSize = 500)
-    {
-        RequireMatch(model, data);
-        model.to(device);
-        long correct = 0;
-        for (int start = 0; start < data.Count; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            long[] indices = Enumerable.Range(start, Math.Min(batchSize, data.Count - start)).Select(i => (long)i).ToArray();
-            var (x, y) = data.Batch(indices, device);                                         // [B, C, H, W], [B]
-            correct += Predict(model, x).eq(y).sum().item<long>();
-        }
-        return (double)correct / data.Count;
-    }
-
-    /// <summary>The most likely class of each image (in [-1, 1], [N, C, H, W]), in eval mode and without gradients. [N]</summary>
-    public static Tensor Predict(ImageClassifier model, Tensor images, int batchSize = 500) =>
-        Batched(model, images, batchSize, x => model.forward(x).argmax(1));
-
-    /// <summary>The penultimate features of each image (in [-1, 1], [N, C, H, W]), in eval mode and without gradients. [N, 128]</summary>
-    public static Tensor Features(ImageClassifier model, Tensor images, int batchSize = 500) =>
-        Batched(model, images, batchSize, model.Features);
-
-    /// <summary>Applies <paramref name="apply"/> to slices of [N, C, H, W] on the model's device; results on the images' device.</summary>
-    private static Tensor Batched(ImageClassifier model, Tensor images, int batchSize, Func<Tensor, Tensor> apply)
-    {
-        if (images.dim() != 4 || images.shape[0] == 0)
-            throw new ArgumentException($"Images must be [N, C, H, W] with N > 0, not [{string.Join(", ", images.shape)}].", nameof(images));
-        bool wasTraining = model.training;
-        model.eval();
-        try
-        {
-            using var outer = NewDisposeScope();
-            using var noGrad = no_grad();
-            var device = model.parameters().First().device;
-            long n = images.shape[0];
-            var parts = new List<Tensor>();
-            for (long start = 0; start < n; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var x = images.narrow(0, start, Math.Min(batchSize, n - start)).to(device);   // [b, C, H, W]
-                parts.Add(apply(x).to(images.device).MoveToOuterDisposeScope());
-            }
-            return cat(parts, 0).MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            if (wasTraining)
-                model.train();
-        }
-    }
-
     /// <summary>Throws unless <paramref name="model"/> was built for <paramref name="data"/>'s image shape and class count.</summary>
-    private static void RequireMatch(ImageClassifier model, ImageDataset data)
+    internal static void RequireMatch(ImageClassifier model, ImageDataset data)
     {
         if (!model.ImageShape.SequenceEqual(data.ImageShape) || model.ClassCount != data.ClassCount)
             throw new ArgumentException(

@@ -28,8 +28,6 @@ public sealed class ImageClassifier : nn.Module<Tensor, Tensor>
     /// <summary>Length of the feature vector <see cref="Features"/> returns.</summary>
     public const int FeatureDimension = 128;
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
-
     private readonly long[] _imageShape;
 
     private readonly nn.Module<Tensor, Tensor> conv1;
@@ -108,60 +106,39 @@ public sealed class ImageClassifier : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// Writes a checked file whose payload is: a JSON header (image shape and class count, from which
-    /// <see cref="Load"/> rebuilds the architecture), the description (how it was trained, how accurate it is), then
+    /// Writes a checked file (<see cref="WeightsFile"/>) whose header holds the image shape and class count, from which
+    /// <see cref="Load"/> rebuilds the architecture, and the description (how it was trained, how accurate it is), then
     /// the weights.
     /// </summary>
-    public void Save(string path, string description)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            writer.Write(JsonSerializer.Serialize(new ClassifierHeader(_imageShape, ClassCount), Json));
-            writer.Write(description);
-            this.save(writer);
-        }
-        CheckedFile.Write(path, CheckedFileKind.Classifier, buffer.ToArray());
-    }
+    public void Save(string path, string description) =>
+        WeightsFile.Write(path, CheckedFileKind.Classifier, new ClassifierHeader(_imageShape, ClassCount, description),
+            writer => this.save(writer));
 
     /// <summary>Loads a classifier (in eval mode, on <paramref name="device"/>) and its description; the file is fully validated first.</summary>
     /// <exception cref="InvalidDataException">Not a classifier file, truncated, corrupt, or without the shape header; the message names the file.</exception>
-    public static (ImageClassifier Model, string Description) Load(string path, Device device)
-    {
-        var payload = CheckedFile.Read(path, CheckedFileKind.Classifier);
-        using var reader = new BinaryReader(new MemoryStream(payload));
-        var header = ReadHeader(reader, path);
-        string description = reader.ReadString();
-        ImageClassifier model;
-        try
+    public static (ImageClassifier Model, string Description) Load(string path, Device device) =>
+        WeightsFile.Read<ClassifierHeader, (ImageClassifier, string)>(path, CheckedFileKind.Classifier, (header, reader) =>
         {
-            model = new ImageClassifier(header.ImageShape, header.ClassCount);
-        }
-        catch (ArgumentException e)
+            if (header.ImageShape is null)
+                throw new InvalidDataException($"{path} has no image-classifier header (image shape and class count).");
+            ImageClassifier model;
+            try
+            {
+                model = new ImageClassifier(header.ImageShape, header.ClassCount);
+            }
+            catch (ArgumentException e)
+            {
+                throw new InvalidDataException($"{path}: the classifier header describes no valid classifier: {e.Message}", e);
+            }
+            model.load(reader);
+            model.to(device).eval();
+            return (model, header.Description ?? "");
+        }, readVersion1Header: reader =>
         {
-            throw new InvalidDataException($"{path}: the classifier header describes no valid classifier: {e.Message}", e);
-        }
-        model.load(reader);
-        model.to(device).eval();
-        return (model, description);
-    }
-
-    private static ClassifierHeader ReadHeader(BinaryReader reader, string path)
-    {
-        const string problem = "has no image-classifier header (image shape and class count); " +
-                               "it may have been written by an older version of this library";
-        try
-        {
-            return JsonSerializer.Deserialize<ClassifierHeader>(reader.ReadString(), Json) is { ImageShape: not null } header
-                ? header
-                : throw new InvalidDataException($"{path} {problem}.");
-        }
-        catch (Exception e) when (e is JsonException or EndOfStreamException)
-        {
-            throw new InvalidDataException($"{path} {problem}: {e.Message}", e);
-        }
-    }
+            var header = JsonSerializer.Deserialize<ClassifierHeader>(reader.ReadString(), WeightsFile.Json)!;   // then the description
+            return header with { Description = reader.ReadString() };
+        });
 
     /// <summary>What <see cref="Load"/> needs to rebuild the architecture before reading the weights.</summary>
-    private sealed record ClassifierHeader(long[] ImageShape, int ClassCount);
+    private sealed record ClassifierHeader(long[] ImageShape, int ClassCount, string? Description = null);
 }

@@ -14,7 +14,7 @@ public static class SampleEvaluation
     public static double[] ClassFrequencies(ImageClassifier classifier, Tensor images)
     {
         using var scope = NewDisposeScope();
-        var predicted = ClassifierTraining.Predict(classifier, images).cpu();                              // [N]
+        var predicted = ClassifierInference.Predict(classifier, images).cpu();                              // [N]
         var counts = predicted.bincount(null, classifier.ClassCount).to_type(ScalarType.Float64);          // [K]
         return (counts / predicted.shape[0]).data<double>().ToArray();
     }
@@ -34,7 +34,7 @@ public static class SampleEvaluation
             throw new ArgumentException(
                 $"Intended labels must lie in 0..{classifier.ClassCount - 1} (the classifier's classes), found " +
                 $"{intended.min().item<long>()}..{intended.max().item<long>()}.", nameof(intendedLabels));
-        var predicted = ClassifierTraining.Predict(classifier, images).cpu();                              // [N]
+        var predicted = ClassifierInference.Predict(classifier, images).cpu();                              // [N]
         var weights = predicted.eq(intended).to_type(ScalarType.Float64);                                  // [N]
         var right = intended.bincount(weights, classifier.ClassCount).data<double>().ToArray();            // [K]
         var asked = intended.bincount(null, classifier.ClassCount).data<long>().ToArray();                 // [K]
@@ -66,7 +66,7 @@ public static class SampleEvaluation
     /// <summary>D_c of <paramref name="images"/> [N, C, H, W] (in [-1, 1]) in the classifier's features, per class c; NaN below two images.</summary>
     public static double[] WithinClassSpread(ImageClassifier classifier, Tensor images, Tensor labels)
     {
-        using var features = ClassifierTraining.Features(classifier, images);                               // [N, 128]
+        using var features = ClassifierInference.Features(classifier, images);                               // [N, 128]
         return SampleDiversity.WithinClassDistance(features, labels, classifier.ClassCount);
     }
 }

@@ -79,6 +79,27 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
 
     public UNetConfig Config { get; }
 
+    // The parts, in the order forward runs them, for a reader who wants to run them by hand (lesson 05). Properties over
+    // the fields, not fields: TorchSharp registers fields, whose names are the checkpoint keys.
+
+    /// <summary>t [B] to the embedding e [B, E] every block receives.</summary>
+    public TimeEmbedding TimeEmbedding => time;
+
+    /// <summary>The first 3x3 convolution: [B, C_image, H, W] to [B, base, H, W].</summary>
+    public nn.Module<Tensor, Tensor> InputConvolution => input;
+
+    /// <summary>The encoder: <see cref="UNetBlock"/>s (taking e) and <see cref="Downsample"/>s; every output is kept as a skip.</summary>
+    public IReadOnlyList<nn.Module> Down => new System.Collections.ObjectModel.ReadOnlyCollection<nn.Module>(down);
+
+    /// <summary>The block at the lowest resolution.</summary>
+    public UNetBlock Middle => middle;
+
+    /// <summary>The decoder: <see cref="UNetBlock"/>s (each eats the newest skip, concatenated) and <see cref="Upsample"/>s.</summary>
+    public IReadOnlyList<nn.Module> Up => new System.Collections.ObjectModel.ReadOnlyCollection<nn.Module>(up);
+
+    /// <summary>The output head: GroupNorm, SiLU, 3x3 convolution, [B, C, H, W] to [B, C_image, H, W].</summary>
+    public Tensor OutputHead(Tensor h) => output.forward(nn.functional.silu(outputNorm.forward(h)));
+
     /// <summary>The label meaning "no class" (for classifier-free guidance); only for class-conditional models.</summary>
     public int NullClass => Config.NumClasses > 0 ? Config.NumClasses
         : throw new InvalidOperationException("This UNet is unconditional (NumClasses = 0): it has no null class.");
@@ -166,7 +187,7 @@ public sealed class UNet : nn.Module<Tensor, Tensor, Tensor>
             });
             observe?.Invoke($"up.{i}", h);
         }
-        var result = output.forward(nn.functional.silu(outputNorm.forward(h)));                   // [B, C, H, W]
+        var result = OutputHead(h);                                                                 // [B, C, H, W]
         observe?.Invoke("output", result);
         return result;
     }

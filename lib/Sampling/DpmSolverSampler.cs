@@ -14,7 +14,7 @@ namespace Diffusion.Sampling;
 /// With alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) and the half log-SNR lambda_t = log(alpha_t / sigma_t), one step
 /// from t to the next visited timestep s (the previous step came from u):
 ///
-///   1. x0 = (x_t - sigma_t eps) / alpha_t                                        (data prediction from eps)
+///   1. x0 = the process's reading of model(x_t, t)                              (data prediction; (x_t - sigma_t eps) / alpha_t for eps)
 ///   2. h  = lambda_s - lambda_t;  r = (lambda_t - lambda_u) / h                  (Algorithm 2)
 ///   3. D  = (1 + 1 / (2r)) x0 - (1 / (2r)) x0_previous                           (second order; D = x0 on the first step)
 ///   4. x_s = (sigma_s / sigma_t) x_t - alpha_s (e^(-h) - 1) D                    (Algorithm 2; the linear part solved exactly)
@@ -33,15 +33,16 @@ public sealed class DpmSolverSampler : Sampler
 
     /// <param name="steps">Network evaluations: 1 .. T, ending at t = 0.</param>
     /// <param name="clipX0">Clip the data prediction to [-1, 1] ("thresholding", which Lu et al. recommend for pixel models).</param>
-    public DpmSolverSampler(NoiseSchedule schedule, int steps, Spacing spacing = Spacing.UniformLogSnr, bool clipX0 = false) : base(schedule)
+    public DpmSolverSampler(DiffusionProcess process, int steps, Spacing spacing = Spacing.UniformLogSnr, bool clipX0 = false)
+        : base(process)
     {
         _clipX0 = clipX0;
-        Timesteps = TimestepSpacing.Choose(schedule, steps, spacing);
+        Timesteps = TimestepSpacing.Choose(process.Schedule, steps, spacing);
     }
 
     /// <summary>From a parsed spec (<see cref="SamplerSpec"/>): its steps (required) and spacing; there is no eta.</summary>
-    public DpmSolverSampler(NoiseSchedule schedule, SamplerSpec spec)
-        : this(schedule, spec.Steps ?? throw new ArgumentException("DPM-Solver++ needs a step count, e.g. dpm:20.", nameof(spec)),
+    public DpmSolverSampler(DiffusionProcess process, SamplerSpec spec)
+        : this(process, spec.Steps ?? throw new ArgumentException("DPM-Solver++ needs a step count, e.g. dpm:20.", nameof(spec)),
             spec.Spacing ?? Spacing.UniformLogSnr, spec.ClipX0)
     {
         if (spec.Eta != 0)
@@ -55,7 +56,7 @@ public sealed class DpmSolverSampler : Sampler
     private double Sigma(int index) => index < Timesteps.Count ? Math.Sqrt(1 - Schedule.AlphaBars[Timesteps[index]]) : 0.0;
     private double Lambda(int index) => Math.Log(Alpha(index) / Sigma(index));                   // +infinity for the clean image
 
-    protected override SamplerStep TakeStep(Tensor eps, int index, Tensor xt, Generator? generator)
+    protected override SamplerStep TakeStep(Tensor output, int index, Tensor xt, Generator? generator)
     {
         if (index == 0)
             Forget();                                                                           // a new run
@@ -65,9 +66,7 @@ public sealed class DpmSolverSampler : Sampler
         bool first = _previousX0 is null;
         using var scope = NewDisposeScope();
         double alphaT = Alpha(index), sigmaT = Sigma(index), alphaS = Alpha(index + 1), sigmaS = Sigma(index + 1);
-        var x0 = (xt - sigmaT * eps) / alphaT;                                                   // step 1   [B, C, H, W]
-        if (_clipX0)
-            x0 = x0.clamp(-1, 1);
+        var x0 = Process.Interpret(output, xt, tensor(Timesteps[index]), _clipX0).X0;            // step 1   [B, C, H, W]
         bool last = index + 1 == Timesteps.Count;
         if (last)                                                                               // to the clean image: x_s = D = x0
         {

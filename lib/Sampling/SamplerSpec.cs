@@ -7,7 +7,7 @@ namespace Diffusion.Sampling;
 /// <summary>
 /// A sampler and its settings as one value, written the same way on the command line and in a notebook:
 /// <c>ddpm</c>, <c>ddim:50</c>, <c>ddim:50:eta=1</c>, <c>dpm:20</c>, <c>dpm:20:spacing=even</c>. <see cref="Parse"/> reads
-/// one, <see cref="Create"/> builds the sampler for a schedule, <see cref="Name"/> labels tables and legends. Samplers
+/// one, <see cref="Create"/> builds the sampler for a model's process, <see cref="Name"/> labels tables and legends. Samplers
 /// made from a spec clip their predicted x_0 to the data range [-1, 1] unless <see cref="ClipX0"/> is false.
 /// </summary>
 /// <param name="Steps">Network evaluations; null for DDPM, which always takes all T.</param>
@@ -56,13 +56,13 @@ public sealed record SamplerSpec(SamplerKind Kind, int? Steps = null, double Eta
 
     public override string ToString() => Steps is int steps ? $"{Name}, {steps} steps" : $"{Name}, all steps";
 
-    /// <summary>The sampler this spec describes, for <paramref name="schedule"/> (the one the model was trained with).</summary>
+    /// <summary>The sampler this spec describes, for the model trained on <paramref name="process"/>.</summary>
     /// <exception cref="ArgumentException">The sampler does not take one of the settings (e.g. DDPM with 50 steps).</exception>
-    public Sampler Create(NoiseSchedule schedule)
+    public Sampler Create(DiffusionProcess process)
     {
         try
         {
-            return (Sampler)Activator.CreateInstance(Tag(Kind).SamplerType, schedule, this)!;
+            return (Sampler)Activator.CreateInstance(Tag(Kind).SamplerType, process, this)!;
         }
         catch (TargetInvocationException e) when (e.InnerException is not null)
         {

@@ -4,7 +4,8 @@ using System.Text;
 namespace Diffusion.Storage;
 
 /// <summary>
-/// The container every file the course writes for later (checkpoints, trained models) is stored in:
+/// The container every file the course writes for later (checkpoints, trained models, classifiers) is stored in; what
+/// goes inside is <see cref="WeightsFile"/>'s header and weights:
 ///
 ///   8 bytes  magic "DDPMFILE"
 ///   4 bytes  format version (int32)
@@ -19,7 +20,12 @@ namespace Diffusion.Storage;
 /// </summary>
 public static class CheckedFile
 {
-    public const int FormatVersion = 1;
+    /// <summary>
+    /// The version written. 2: the payload is one JSON header and the weights (<see cref="WeightsFile"/>); 1: each kind
+    /// laid its payload out its own way (still read).
+    /// </summary>
+    public const int FormatVersion = 2;
+    private const int OldestReadable = 1;
     private static readonly byte[] Magic = Encoding.ASCII.GetBytes("DDPMFILE");
     private const int HeaderLength = 8 + 4 + 4 + 8 + 32;
     private const string TempSuffix = ".tmp";                                            // Write's temp file: "<target>.<pid>.tmp"
@@ -66,8 +72,9 @@ public static class CheckedFile
             File.Delete(temp);
     }
 
+    /// <summary>The payload of a file of the expected kind, and the format version it was written in.</summary>
     /// <exception cref="InvalidDataException">Not such a file, the wrong kind or version, truncated, or corrupt; the message names the file.</exception>
-    public static byte[] Read(string path, CheckedFileKind expectedKind)
+    public static (byte[] Payload, int Version) Read(string path, CheckedFileKind expectedKind)
     {
         if (!File.Exists(path))
             throw new FileNotFoundException($"No {Describe(expectedKind)} at {path}.", path);
@@ -76,8 +83,8 @@ public static class CheckedFile
         if (bytes.Length < HeaderLength || !bytes.AsSpan(0, 8).SequenceEqual(Magic))
             throw new InvalidDataException(Fail("it does not start with the DDPMFILE header (not written by this course, or truncated)"));
         int version = BitConverter.ToInt32(bytes, 8);
-        if (version != FormatVersion)
-            throw new InvalidDataException(Fail($"format version {version}, this library reads version {FormatVersion}"));
+        if (version < OldestReadable || version > FormatVersion)
+            throw new InvalidDataException(Fail($"format version {version}, this library reads versions {OldestReadable} to {FormatVersion}"));
         var kind = (CheckedFileKind)BitConverter.ToInt32(bytes, 12);
         if (kind != expectedKind)
             throw new InvalidDataException(Fail($"it holds a {Describe(kind)}"));
@@ -87,7 +94,7 @@ public static class CheckedFile
         var payload = bytes[HeaderLength..];
         if (!SHA256.HashData(payload).AsSpan().SequenceEqual(bytes.AsSpan(24, 32)))
             throw new InvalidDataException(Fail("its SHA-256 checksum does not match (the file is corrupt)"));
-        return payload;
+        return (payload, version);
     }
 
     private static string Describe(CheckedFileKind kind) => kind switch

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using Diffusion.Data;
 using Diffusion.Ddpm;
 using Diffusion.Models;
@@ -24,9 +22,6 @@ namespace Diffusion.Training;
 /// </summary>
 public sealed class Trainer : IDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() }, WriteIndented = true };
-
-    private readonly ForwardProcess _forward;
     private readonly AdamW _optimizer;
     private readonly Generator _dataGenerator;
     private readonly Generator _noiseGenerator;
@@ -40,9 +35,7 @@ public sealed class Trainer : IDisposable
         config.Validate();
         Config = config;
         Device = device;
-        Schedule = NoiseSchedule.Create(config.Schedule, config.DiffusionSteps);
-        _forward = new ForwardProcess(Schedule);
-        Loss = new DiffusionLoss(Schedule, config.Target, config.MinSnrGamma);
+        Process = config.Process();
         Model = model.to(device);
         Ema = new UNet(model.Config).to(device);
         ExponentialMovingAverage.CopyInto(Ema, Model);
@@ -55,7 +48,11 @@ public sealed class Trainer : IDisposable
 
     public TrainingConfig Config { get; }
     public Device Device { get; }
-    public NoiseSchedule Schedule { get; }
+
+    /// <summary>The process the network trains on (<see cref="TrainingConfig.Process"/>): schedule, target and loss.</summary>
+    public DiffusionProcess Process { get; }
+
+    public NoiseSchedule Schedule => Process.Schedule;
     public UNet Model { get; }
 
     /// <summary>The exponential moving average of the weights: the model to sample from.</summary>
@@ -77,7 +74,10 @@ public sealed class Trainer : IDisposable
     public long ImagesSeen => Step * Config.BatchSize;
 
     /// <summary>The loss this trainer minimises: <see cref="Config"/>'s target and weighting on its schedule.</summary>
-    public DiffusionLoss Loss { get; }
+    public DiffusionLoss Loss => Process.Loss;
+
+    /// <summary>What <see cref="Fit"/> trains on (kept in the checkpoint); null until it first runs.</summary>
+    public TrainingData? Data { get; private set; }
 
     /// <summary>One optimisation step on a batch of clean images x_0 [B, C, H, W] in [-1, 1] (labels [B] for conditional models).</summary>
     public StepResult TrainStep(Tensor x0, Tensor? labels = null)
@@ -96,7 +96,7 @@ public sealed class Trainer : IDisposable
     {
         using var scope = NewDisposeScope();
         Model.train();
-        var xt = _forward.AddNoise(x0, eps, t);                                                              // step 3
+        var xt = Process.AddNoise(x0, eps, t);                                                              // step 3
         var prediction = Model.forward(xt, t, DropLabels(labels, x0.shape[0]));                             // step 4
         var loss = Loss.Compute(prediction, x0, eps, t);                                                    // step 5
         double lossValue = loss.item<float>();
@@ -131,7 +131,11 @@ public sealed class Trainer : IDisposable
         if (_dataCount is int seen && seen != data.Count)
             throw new ArgumentException($"This run trained on {seen} images and would continue on {data.Count}: resume it on the same data " +
                 "(the same --max-images), or the batch order it continues with would not be the one it started.", nameof(data));
+        var described = TrainingData.Of(data);
+        if (Data is not null && !Data.Equals(described))
+            throw new ArgumentException($"This run trained on {Data} and would continue on {described}.", nameof(data));
         _dataCount = data.Count;
+        Data = described;
         bool conditional = Model.Config.NumClasses > 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var timeBefore = TrainingTime;
@@ -168,47 +172,50 @@ public sealed class Trainer : IDisposable
     /// <summary>Writes everything needed to continue exactly: weights, EMA, optimizer moments, step, data position, generator states, configs.</summary>
     public void SaveCheckpoint(string path)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        var header = new CheckpointHeader(Model.Config, Config, Step, Position.Epoch, Position.Batch, TrainingTime.TotalSeconds,
+            _dataCount ?? 0, Data);
+        WeightsFile.Write(path, CheckedFileKind.TrainingCheckpoint, header, writer =>
         {
-            var header = new CheckpointHeader(Model.Config, Config, Step, Position.Epoch, Position.Batch, TrainingTime.TotalSeconds, _dataCount ?? 0);
-            writer.Write(JsonSerializer.Serialize(header, Json));
             WriteBytes(writer, _dataStateAtEpochStart);
             WriteBytes(writer, GeneratorState(_noiseGenerator));
             Model.save(writer);
             Ema.save(writer);
             _optimizer.save_state_dict(writer);
-        }
-        CheckedFile.Write(path, CheckedFileKind.TrainingCheckpoint, buffer.ToArray());
+        });
     }
 
     /// <summary>Rebuilds a trainer from a checkpoint, ready to continue where it stopped.</summary>
-    public static Trainer Resume(string path, Device device)
-    {
-        var payload = CheckedFile.Read(path, CheckedFileKind.TrainingCheckpoint);
-        using var reader = new BinaryReader(new MemoryStream(payload));
-        var header = JsonSerializer.Deserialize<CheckpointHeader>(reader.ReadString(), Json)
-            ?? throw new InvalidDataException($"{path}: the checkpoint header is empty.");
-        var trainer = new Trainer(new UNet(header.Model), header.Training, device, seed: 0)
+    public static Trainer Resume(string path, Device device) =>
+        WeightsFile.Read<CheckpointHeader, Trainer>(path, CheckedFileKind.TrainingCheckpoint, (header, reader) =>
         {
-            Step = header.Step,
-            Position = (header.Epoch, header.Batch),
-            TrainingTime = TimeSpan.FromSeconds(header.Seconds),
-            _dataCount = header.Images > 0 ? header.Images : null,
-        };
-        trainer._dataStateAtEpochStart = ReadBytes(reader);
-        trainer._noiseGenerator.set_state(Tensor(ReadBytes(reader)));
-        trainer.Model.load(reader);
-        trainer.Ema.load(reader);
-        trainer._optimizer.load_state_dict(reader);
-        return trainer;
-    }
+            var trainer = new Trainer(new UNet(header.Model), header.Training, device, seed: 0)
+            {
+                Step = header.Step,
+                Position = (header.Epoch, header.Batch),
+                TrainingTime = TimeSpan.FromSeconds(header.Seconds),
+                Data = header.Data,
+                _dataCount = header.Images > 0 ? header.Images : null,
+            };
+            trainer._dataStateAtEpochStart = ReadBytes(reader);
+            trainer._noiseGenerator.set_state(Tensor(ReadBytes(reader)));
+            trainer.Model.load(reader);
+            trainer.Ema.load(reader);
+            trainer._optimizer.load_state_dict(reader);
+            return trainer;
+        });
 
-    /// <summary>The EMA weights as a trained model (sharing the trainer's <see cref="Ema"/> network, not a copy), for sampling.</summary>
-    public TrainedModel EmaModel(string description) => new(Ema, new TrainedModelInfo(Config, Step, Position.Epoch, description));
+    /// <summary>
+    /// The EMA weights as a trained model (sharing the trainer's <see cref="Ema"/> network, not a copy), for sampling.
+    /// It was trained on <paramref name="data"/>, by default what <see cref="Fit"/> trained on.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Fit has not run and no data is given: the model's images are unknown.</exception>
+    public TrainedModel EmaModel(string description, TrainingData? data = null) =>
+        new(Ema, new TrainedModelInfo(Config, Step, Position.Epoch, description, data ?? Data ?? throw new InvalidOperationException(
+            "This trainer has not trained on any data yet (Fit has not run): say what the model is for, e.g. " +
+            "TrainingData.Of(dataset) or TrainingData.FashionMnistImages.")), Process);
 
     /// <summary>Saves the EMA weights as a trained model (small: no optimizer state), for sampling.</summary>
-    public void SaveModel(string path, string description) => EmaModel(description).Save(path);
+    public void SaveModel(string path, string description, TrainingData? data = null) => EmaModel(description, data).Save(path);
 
     public void Dispose()
     {
@@ -241,5 +248,6 @@ public sealed class Trainer : IDisposable
 
     private static byte[] ReadBytes(BinaryReader reader) => reader.ReadBytes(reader.ReadInt32());
 
-    private sealed record CheckpointHeader(UNetConfig Model, TrainingConfig Training, long Step, int Epoch, int Batch, double Seconds = 0, int Images = 0);
+    private sealed record CheckpointHeader(UNetConfig Model, TrainingConfig Training, long Step, int Epoch, int Batch, double Seconds = 0,
+        int Images = 0, TrainingData? Data = null);
 }

@@ -53,9 +53,12 @@ public sealed record TrainingConfig
             return LearningRate * (step + 1.0) / WarmupSteps;
         if (Decay == LearningRateDecay.Constant)
             return LearningRate;
-        double progress = Math.Min(1.0, (step - WarmupSteps) / (double)(TotalSteps - WarmupSteps));
-        return LearningRate * 0.5 * (1 + Math.Cos(Math.PI * progress));
+        return CosineDecay.At(LearningRate, (step - WarmupSteps) / (double)(TotalSteps - WarmupSteps));
     }
+
+    /// <summary>The diffusion process this configuration trains on: its schedule, target and Min-SNR weighting.</summary>
+    public DiffusionProcess Process() =>
+        new(NoiseSchedule.Create(Schedule, DiffusionSteps), Target, ReverseVariance.PosteriorVariance, MinSnrGamma);
 
     /// <summary>The recipe in one line, for a model's description: "eps, linear T=1000, lr 2e-4 (500 warmup, constant), batch 128, EMA 0.999".</summary>
     public string Recipe()

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Models;
+using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
 using TorchSharp;
@@ -92,17 +93,17 @@ public static class BenchCommand
     private static List<(string Sampler, double ImagesPerSecond)> SamplingThroughput(UNet model, int batch, Device device, double forward)
     {
         model.eval();
-        var schedule = Diffusion.Ddpm.NoiseSchedule.Linear();
-        Diffusion.Ddpm.NoisePredictor eps = (x, t) => model.forward(x, t);
+        var process = new Diffusion.Ddpm.DiffusionProcess(Diffusion.Ddpm.NoiseSchedule.Linear());
+        Diffusion.Ddpm.ModelOutput network = (x, t) => model.forward(x, t);
         var rates = new List<(string, double)>();
         foreach (var spec in SamplerSpec.ParseList("ddim:10,ddim:50,dpm:20"))
         {
             using var xT = randn([batch, .. FashionMnist.ImageShape], device: device);
             var clock = Stopwatch.StartNew();
-            using var result = spec.Create(schedule).Sample(eps, xT, new Generator(0));
+            using var result = spec.Create(process).Sample(network, xT, new Generator(0));
             rates.Add((spec.ToString(), batch / clock.Elapsed.TotalSeconds));
         }
-        rates.Add(("DDPM, 1000 steps (from the forward rate)", forward / schedule.Steps));
+        rates.Add(("DDPM, 1000 steps (from the forward rate)", forward / process.Schedule.Steps));
         return rates;
     }
 

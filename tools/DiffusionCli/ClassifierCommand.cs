@@ -3,6 +3,7 @@ using System.Globalization;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Evaluation;
+using Diffusion.Runtime;
 using TorchSharp;
 
 namespace DiffusionCli;
@@ -53,7 +54,7 @@ public static class ClassifierCommand
         }, batchSize, learningRate);
         var trainingTime = clock.Elapsed;
 
-        double accuracy = ClassifierTraining.Accuracy(model, test, device);
+        double accuracy = ClassifierInference.Accuracy(model, test, device);
         string description = string.Create(CultureInfo.InvariantCulture,
             $"ImageClassifier ({model.Architecture}), {epochs} epochs of batch {batchSize} " +
             $"on {train.Count} images of {train.Name}, AdamW lr {learningRate:G3} cosine to 0, seed {seed}; " +

@@ -4,6 +4,7 @@ using Diffusion.Data;
 using Diffusion.Ddpm;
 using Diffusion.Display;
 using Diffusion.Evaluation;
+using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
 using static TorchSharp.torch;
@@ -60,10 +61,13 @@ public static class EvaluateCommand
         if (guidanceGiven && !conditional)
             throw new ArgumentException($"--guidance needs a class-conditional model; {modelPath} is unconditional.");
         var (classifier, aboutClassifier) = ImageClassifier.Load(classifierPath, device);
-        var sampling = samplers.Select(spec => spec.Create(model.Schedule)).ToList();           // rejects bad settings before any work
+        var sampling = samplers.Select(spec => spec.Create(model.Process)).ToList();              // rejects bad settings before any work
         Console.WriteLine($"model: {model.Description}\nclassifier: {aboutClassifier}");
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
         using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples, log: Console.WriteLine);
+        if (!model.ImageShape.SequenceEqual(test.ImageShape) || !classifier.ImageShape.SequenceEqual(test.ImageShape))
+            throw new ArgumentException($"The model makes images [{string.Join(", ", model.ImageShape)}] and the classifier takes " +
+                $"[{string.Join(", ", classifier.ImageShape)}]; both must be {test.Name}'s [{string.Join(", ", test.ImageShape)}].");
         using var testImages = ImageDataset.ToModelRange(test.Images);                          // [N, C, H, W]
         var distance = new ClassifierFrechetDistance(classifier, testImages);
 
@@ -92,14 +96,14 @@ public static class EvaluateCommand
             Row(EvaluationRow.FloorName, "", 0, trainImages, train.Labels, 0);
 
         using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
-        NoisePredictor ForBatch(int first, int size) => conditional
+        ModelOutput ForBatch(int first, int size) => conditional
             ? model.Guided(asked.narrow(0, first, size).to(device), guidance)
-            : model.Noise;
+            : model.Output;
         var generator = new Generator((ulong)seed);
         foreach (var (spec, sampler) in samplers.Zip(sampling))
         {
             var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}: {done}/{samples} images "));
-            var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, test.ImageShape, generator, device, progress);
+            var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, model.ImageShape, generator, device, progress);
             Console.WriteLine();
             using (images)
                 Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage);
@@ -107,10 +111,10 @@ public static class EvaluateCommand
 
         if (bpdImages > 0)
         {
-            var bound = new VariationalBound(model.Schedule);
+            var bound = new VariationalBound(model.Process);
             using var x0 = testImages.narrow(0, 0, bpdImages).to(device);
             var progress = new ImmediateProgress<int>(done => Console.Write($"\rbits/dim: {done}/{model.Schedule.Steps} timesteps "));
-            var estimate = bound.Evaluate(model.Noise, x0, generator, progress: progress);
+            var estimate = bound.Evaluate(model.Output, x0, generator, progress: progress);
             Console.WriteLine();
             using var bitsPerDim = estimate.BitsPerDim.to_type(ScalarType.Float64);                     // [N]
             double mean = bitsPerDim.mean().item<double>(), standardError = bitsPerDim.std().item<double>() / Math.Sqrt(bpdImages);

@@ -2,6 +2,7 @@ using System.Globalization;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Display;
+using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
 using static TorchSharp.torch;
@@ -34,27 +35,31 @@ public static class ShowcaseCommand
         var device = TorchRuntime.BestDevice();
         var model = TrainedModel.Load(modelPath, device);
         Directory.CreateDirectory(output);
-        var shape = FashionMnist.ImageShape;
+        var shape = model.ImageShape;                                                           // [C, H, W] it was trained on
 
-        var ddpm = gifSampler.Create(model.Schedule);
+        var ddpm = gifSampler.Create(model.Process);
         var progress = new ImmediateProgress<int>(done => Console.Write($"\rdenoising: {done}/{ddpm.Timesteps.Count} steps "));
-        using (var run = ddpm.Sample(model.Noise, [16, .. shape], generator, device, keepTrajectory: true, progress: progress))
+        using (var run = ddpm.Sample(model.Output, [16, .. shape], generator, device, keepTrajectory: true, progress: progress))
             Animation.FromTrajectory(run.Trajectory, columns: 8, scale: 2, frames: 30).Save(Path.Combine(output, "denoising.gif"));
         Console.WriteLine($"\n{Path.Combine(output, "denoising.gif")}");
 
-        var sampler = gridSampler.Create(model.Schedule);
+        var sampler = gridSampler.Create(model.Process);
         Tensor images;
         if (conditionalPath != "")
         {
             var conditional = TrainedModel.Load(conditionalPath, device);
             int classes = conditional.ClassCount;
+            if (!conditional.ImageShape.SequenceEqual(shape))
+                throw new ArgumentException($"--conditional makes images [{string.Join(", ", conditional.ImageShape)}], " +
+                    $"--model [{string.Join(", ", shape)}]: give two models of the same images.");
+            var guidedSampler = gridSampler.Create(conditional.Process);
             using var labels = arange(classes, dtype: ScalarType.Int64, device: device).repeat_interleave(8);    // [8K] 0 x 8, 1 x 8, ..
-            using var result = sampler.Sample(conditional.Guided(labels, guidance), [8 * classes, .. shape], generator, device);
+            using var result = guidedSampler.Sample(conditional.Guided(labels, guidance), [8 * classes, .. shape], generator, device);
             images = result.Images.cpu();
         }
         else
         {
-            using var result = sampler.Sample(model.Noise, [64, .. shape], generator, device);
+            using var result = sampler.Sample(model.Output, [64, .. shape], generator, device);
             images = result.Images.cpu();
         }
         using (images)

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Diffusion.Course;
+namespace Diffusion.Runtime;
 
 /// <summary>
 /// Keeps freed tensor memory inside the process. libtorch allocates every tensor with malloc; glibc serves blocks over

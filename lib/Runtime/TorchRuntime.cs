@@ -3,7 +3,7 @@ using Diffusion.Display;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Diffusion.Course;
+namespace Diffusion.Runtime;
 
 /// <summary>Which TorchSharp and libtorch this process runs, on which device and with how many CPU threads.</summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
