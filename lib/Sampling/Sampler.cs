@@ -101,7 +101,7 @@ public abstract class Sampler
     /// on the CPU. <paramref name="progress"/> receives the number of images finished after each batch.
     /// </summary>
     /// <param name="modelForBatch">The model for the images first .. first + size - 1 (e.g. with their labels).</param>
-    /// <param name="imageShape">[C, H, W] of one image, e.g. a dataset's ImageShape.</param>
+    /// <param name="imageShape">[C, H, W] of one image: the model's ImageShape, the images it was trained on.</param>
     public (Tensor Images, double SecondsPerImage) Generate(Func<int, int, ModelOutput> modelForBatch, int count, int batchSize,
         long[] imageShape, Generator generator, Device device, IProgress<int>? progress = null)
     {
