@@ -1,6 +1,5 @@
 using System.Globalization;
 using Diffusion.Course;
-using Diffusion.Data;
 using Diffusion.Display;
 using Diffusion.Runtime;
 using Diffusion.Sampling;
