@@ -1,5 +1,6 @@
-// Course preamble: identical in every lesson (tests/NotebookTests.cs checks). Run ../run-course.sh once to build the library.
-// For an NVIDIA GPU replace TorchSharp-cpu by TorchSharp-cuda-linux here and in Diffusion.Lib.csproj (environment.md).
+// Course preamble: identical in every lesson (tests/NotebookTests.cs checks).
+// Run ../run-course.sh once to build the library. For an NVIDIA GPU replace TorchSharp-cpu
+// by TorchSharp-cuda-linux here and in Diffusion.Lib.csproj (environment.md).
 #r "nuget: TorchSharp-cpu, 0.107.0"
 #r "nuget: SixLabors.ImageSharp, 2.1.13"
 #r "../bin/Release/net10.0/Diffusion.Lib.dll"

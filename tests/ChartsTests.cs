@@ -163,3 +163,57 @@ public class TrainingMonitorTests
         Assert.Contains("data-live-view=\"monitor-", monitor.ToHtml());
     }
 }
+
+public class PageTextTests
+{
+    [Fact]
+    public void Long_lines_break_at_spaces_and_numbers_stay_whole()
+    {
+        string text = "gap 0.7240 +- 0.0465 bits/dim; prior term 2.8e-6 bits/dim";   // 58 characters
+        string wrapped = PageText.Wrap(text, width: 30);
+        Assert.Equal(["gap 0.7240 +- 0.0465 bits/dim;", "prior term 2.8e-6 bits/dim"], wrapped.Split('\n'));
+        Assert.Equal(text, string.Join(" ", wrapped.Split('\n')));                     // nothing lost but the break's space
+    }
+
+    [Fact]
+    public void Short_lines_line_breaks_and_indentation_are_kept()
+    {
+        Assert.Equal("one\ntwo", PageText.Wrap("one\ntwo", width: 10));
+        Assert.Equal(["  aaaa bbbb", "  cccc"], PageText.Wrap("  aaaa bbbb cccc", width: 12).Split('\n'));
+        Assert.Equal(["abcdefghijkl", "mn"], PageText.Wrap("abcdefghijkl mn", width: 5).Split('\n'));   // a long word stays whole
+        Assert.All(PageText.Wrap(string.Join(" ", Enumerable.Repeat("word", 100))).Split('\n'),
+            line => Assert.True(line.Length <= PageText.Width));
+    }
+}
+
+public class ChartReadabilityTests
+{
+    /// <summary>Over two decades or more every tick is a power of ten, all written alike: no minor labels 2 and 5.</summary>
+    [Fact]
+    public void A_log_y_axis_over_several_decades_has_only_powers_of_ten_as_ticks()
+    {
+        var chart = Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 2.0, 3.0], [0.05, 3.0, 40.0])).WithLogY();
+        var axis = chart.Layout["yaxis"]!;
+        Assert.Equal([0.01, 0.1, 1.0, 10.0, 100.0], axis["tickvals"]!.AsArray().Select(v => (double)v!));
+        Assert.Equal(["10<sup>\u22122</sup>", "10<sup>\u22121</sup>", "10<sup>0</sup>", "10<sup>1</sup>", "10<sup>2</sup>"],
+            axis["ticktext"]!.AsArray().Select(v => (string)v!));
+        var narrow = Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 2.0], [0.03, 0.08])).WithLogY();
+        Assert.Null(narrow.Layout["yaxis"]!["tickvals"]);                  // under two decades: plotly's own ticks
+    }
+
+    /// <summary>An outline histogram is a step line over the bin edges with the bars' densities, closed at 0.</summary>
+    [Fact]
+    public void An_outline_histogram_traces_the_tops_of_the_bars()
+    {
+        double[] samples = [0.1, 0.2, 0.3, 0.9];
+        var bars = Charts.Histogram("h", "x", samples, bins: 2, range: (0, 1));
+        var outline = Charts.Histogram("h", "x", samples, bins: 2, range: (0, 1), outline: true);
+        var trace = outline.Traces[0];
+        Assert.Equal("scatter", (string)trace["type"]!);
+        Assert.Equal("hv", (string)trace["line"]!["shape"]!);
+        Assert.Equal([0.0, 0.0, 0.5, 1.0, 1.0], trace["x"]!.AsArray().Select(v => (double)v!));
+        double[] heights = bars.Traces[0]["y"]!.AsArray().Select(v => (double)v!).ToArray();
+        Assert.Equal([0.0, heights[0], heights[1], heights[1], 0.0], trace["y"]!.AsArray().Select(v => (double)v!));
+        Assert.Equal([1.5, 0.5], heights);                                  // 3 of 4 samples in [0, 0.5): density 1.5
+    }
+}

@@ -57,6 +57,25 @@ public class NotebookTests
         Assert.Equal(preamble, Source(firstCode));
     }
 
+    /// <summary>
+    /// Code lines longer than 100 characters are cut off on a printed or exported page and in a narrow editor pane.
+    /// The preamble (the first code cell) counts too: it is the first thing every lesson shows.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Lessons))]
+    public void Code_lines_fit_the_page(string name)
+    {
+        const int limit = 100;
+        var codeCells = Load(name)["cells"]!.AsArray().Where(c => (string?)c!["cell_type"] == "code");
+        var tooLong = codeCells
+            .SelectMany(cell => Source(cell!).Split('\n'))
+            .Where(line => line.Length > limit)
+            .Select(line => $"{line.Length}: {line}")
+            .ToList();
+        Assert.True(tooLong.Count == 0,
+            $"{tooLong.Count} code lines over {limit} characters in {name}:\n" + string.Join("\n", tooLong.Take(5)));
+    }
+
     [Fact]
     public void Preamble_package_versions_match_the_library_project()
     {

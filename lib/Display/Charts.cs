@@ -79,9 +79,11 @@ public static class Charts
     /// A histogram normalised to a probability density, so that it can be compared with a density curve. The samples are
     /// binned here and only the bins go into the chart: a million pixel values make a chart of a few hundred numbers.
     /// Give two histograms the same <paramref name="range"/> to overlay them bin on bin; samples outside it are not drawn.
+    /// With <paramref name="outline"/> the histogram is drawn as its outline only, a step line along the tops of the
+    /// bars, so that an overlaid histogram's bars stay visible through it.
     /// </summary>
     public static PlotlyChart Histogram(string title, string xTitle, IReadOnlyList<double> samples, int bins = 60, string name = "samples",
-        (double Low, double High)? range = null)
+        (double Low, double High)? range = null, bool outline = false)
     {
         if (bins < 1)
             throw new ArgumentOutOfRangeException(nameof(bins), bins, "Need at least one bin.");
@@ -97,6 +99,19 @@ public static class Charts
         var counts = new double[bins];
         foreach (double v in finite)
             counts[Math.Min((int)((v - low) / width), bins - 1)]++;
+        if (outline)
+        {
+            // The step line over the bin edges e_0..e_n, down to 0 at both ends: (e_0, 0), (e_0, d_0), (e_1, d_1), ..
+            var edges = Enumerable.Range(0, bins + 1).Select(i => low + i * width).ToList();
+            var densities = counts.Select(c => c / (total * width)).ToList();
+            var outlineTrace = new JsonObject
+            {
+                ["type"] = "scatter", ["mode"] = "lines", ["name"] = name, ["line"] = new JsonObject { ["shape"] = "hv", ["width"] = 2 },
+                ["x"] = Array([edges[0], .. edges, edges[^1]]),
+                ["y"] = Array([0.0, .. densities, densities[^1], 0.0]),
+            };
+            return new PlotlyChart([outlineTrace], Layout(title, xTitle, "density", showLegend: false));
+        }
         var trace = new JsonObject
         {
             ["type"] = "bar", ["name"] = name, ["opacity"] = 0.75, ["width"] = width,

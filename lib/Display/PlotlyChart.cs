@@ -37,15 +37,38 @@ public sealed class PlotlyChart : IHtmlView, IFigure
 
     /// <summary>
     /// A copy with a logarithmic y axis (for quantities spanning several orders of magnitude). Its ticks read as powers
-    /// of ten (10⁻⁴), not with SI prefixes (100µ), which suit no quantity of the course.
+    /// of ten (10⁻⁴), not with SI prefixes (100µ), which suit no quantity of the course. Where the values span two
+    /// decades or more, every tick is a power of ten written the same way (10⁻¹, 10⁰, 10¹), without plotly's minor
+    /// labels (2, 5) between them, which mix with the major ones into an axis that reads 10, 5, 2, 1, 5, 2, 10⁻¹.
     /// </summary>
     public PlotlyChart WithLogY()
     {
         var layout = (JsonObject)Layout.DeepClone();
-        ((JsonObject)layout["yaxis"]!)["type"] = "log";
-        ((JsonObject)layout["yaxis"]!)["exponentformat"] = "power";
+        var yAxis = (JsonObject)layout["yaxis"]!;
+        yAxis["type"] = "log";
+        yAxis["exponentformat"] = "power";
+        var positive = Traces
+            .SelectMany(t => t["y"] is JsonArray ys ? ys : [])
+            .Where(v => v is not null)
+            .Select(v => (double)v!)
+            .Where(v => v > 0 && double.IsFinite(v))
+            .ToList();
+        if (positive.Count > 0)
+        {
+            int low = (int)Math.Floor(Math.Log10(positive.Min()));
+            int high = (int)Math.Ceiling(Math.Log10(positive.Max()));
+            if (high - low >= 2)
+            {
+                var powers = Enumerable.Range(low, high - low + 1).ToList();
+                yAxis["tickvals"] = new JsonArray(powers.Select(k => (JsonNode)JsonValue.Create(Math.Pow(10, k))).ToArray());
+                yAxis["ticktext"] = new JsonArray(powers.Select(k => (JsonNode)JsonValue.Create(PowerOfTen(k))).ToArray());
+            }
+        }
         return new PlotlyChart(Traces.Select(t => (JsonObject)t.DeepClone()), layout);
     }
+
+    /// <summary>10 to the power k as plotly's HTML subset writes it: 10&lt;sup&gt;−2&lt;/sup&gt; (a true minus sign).</summary>
+    private static string PowerOfTen(int k) => $"10<sup>{(k < 0 ? "\u2212" : "")}{Math.Abs(k)}</sup>";
 
     /// <summary>The figure as plotly.js JSON: {"data": [...], "layout": {...}}.</summary>
     public string ToJson() => new JsonObject
