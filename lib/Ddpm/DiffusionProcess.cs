@@ -15,7 +15,7 @@ namespace Diffusion.Ddpm;
 /// | X0FromEps, EpsFromX0, ...   | every conversion between eps, x_0 and v              | eq. 4; Salimans and Ho 2022 |
 /// | TargetFor                   | what the network should output for (x_0, eps, t)     | Ho eq. 14; Salimans and Ho |
 /// | Interpret                   | the network's output read as x_0 and eps, clipped once | Ho eq. 15                |
-/// | ReverseStep                 | mean and log variance of p_theta(x_{t-1} given x_t)  | Ho, eqs. 7, 11 and sec. 3.2 |
+/// | ReverseMean, ReverseStep    | mean and log variance of p_theta(x_{t-1} given x_t)  | Ho, eqs. 7, 11 and sec. 3.2 |
 /// | Loss                        | the training loss on this target                     | Ho eq. 14; Hang et al. 2023 |
 ///
 /// Samplers, guidance and the variational bound take the network's raw output and call <see cref="Interpret"/> once per
@@ -181,17 +181,25 @@ public sealed class DiffusionProcess
     // ---- the reverse step p_theta(x_{t-1} | x_t) ------------------------------------------------------------------
 
     /// <summary>
-    /// The learned reverse step p_theta(x_{t-1} | x_t) = N(mu_theta, sigma_t^2 I): the network's output gives x_0
-    /// (<see cref="Interpret"/>, optionally clipped), and mu_theta is the posterior mean at that x_0 (eq. 7). For an eps
-    /// network without clipping this equals eq. 11, mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t).
+    /// The mean of the learned reverse step p_theta(x_{t-1} | x_t) = N(mu_theta, sigma_t^2 I): the network's output gives
+    /// x_0 (<see cref="Interpret"/>, optionally clipped), and mu_theta is the posterior mean at that x_0 (eq. 7). For an
+    /// eps network without clipping this equals eq. 11, mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t).
+    /// The DDPM sampler and the variational bound both take their mean from here.
     /// </summary>
-    /// <returns>The mean [B, C, H, W], log sigma_t^2 [B, 1, 1, 1] and the predicted x_0 [B, C, H, W].</returns>
-    public (Tensor Mean, Tensor LogVariance, Tensor X0) ReverseStep(Tensor output, Tensor xt, Tensor t, bool clipX0)
+    /// <returns>The mean and the predicted x_0. [B, C, H, W] each</returns>
+    public (Tensor Mean, Tensor X0) ReverseMean(Tensor output, Tensor xt, Tensor t, bool clipX0)
     {
         using var scope = NewDisposeScope();
         using var denoised = Interpret(output, xt, t, clipX0);
         var mean = PosteriorMean(denoised.X0, xt, t);                                            // [B, C, H, W]
-        var logVariance = ReverseLogVariances.Gather(t, xt);                                     // [B, 1, 1, 1]
-        return (mean.MoveToOuterDisposeScope(), logVariance.MoveToOuterDisposeScope(), denoised.X0.alias().MoveToOuterDisposeScope());
+        return (mean.MoveToOuterDisposeScope(), denoised.X0.alias().MoveToOuterDisposeScope());
+    }
+
+    /// <summary>The whole reverse step: <see cref="ReverseMean"/> and log sigma_t^2 (<see cref="ReverseLogVariances"/>).</summary>
+    /// <returns>The mean [B, C, H, W], log sigma_t^2 [B, 1, 1, 1] and the predicted x_0 [B, C, H, W].</returns>
+    public (Tensor Mean, Tensor LogVariance, Tensor X0) ReverseStep(Tensor output, Tensor xt, Tensor t, bool clipX0)
+    {
+        var (mean, x0) = ReverseMean(output, xt, t, clipX0);
+        return (mean, ReverseLogVariances.Gather(t, xt), x0);
     }
 }

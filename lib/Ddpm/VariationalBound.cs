@@ -65,7 +65,7 @@ public sealed class VariationalBound
     public ScheduleTable EpsilonWeights { get; }
 
     /// <summary>
-    /// The learned reverse step p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2) of <see cref="DiffusionProcess.ReverseStep"/>,
+    /// The learned reverse step p(x_{t-1} | x_t) = N(mu_theta, sigma_t^2), its mean from <see cref="DiffusionProcess.ReverseMean"/>,
     /// with this bound's sigma_t^2: the network's output gives x_0 (eq. 15), optionally clipped to the data range
     /// [-1, 1], and mu_theta is the posterior mean at that x_0 (eq. 7). For an eps network without clipping this equals
     /// eq. 11, mu = (x_t - beta_t / sqrt(1 - abar_t) eps) / sqrt(alpha_t).
@@ -73,7 +73,7 @@ public sealed class VariationalBound
     /// <param name="output">The network's output at x_t: eps, x_0 or v, as the process's target says. [B, C, H, W]</param>
     public (Tensor Mean, Tensor LogVariance) ReverseStep(Tensor xt, Tensor output, Tensor t, bool clipX0)
     {
-        var (mean, _, x0) = _process.ReverseStep(output, xt, t, clipX0);
+        var (mean, x0) = _process.ReverseMean(output, xt, t, clipX0);
         x0.Dispose();
         return (mean, ReverseLogVariances.Gather(t, xt));                                      // [B, C, H, W], [B, 1, 1, 1]
     }

@@ -12,7 +12,7 @@ namespace Diffusion.Sampling;
 ///   3. mean   = coefX0_t x0 + coefXt_t x_t                                 (eq. 7; equals eq. 11 without clipping)
 ///   4. x_t-1  = mean + sigma_t z, z ~ N(0, I), and z = 0 at the last step   (Algorithm 2, line 4)
 ///
-/// Steps 2-3 are <see cref="DiffusionProcess.ReverseStep"/>, the same reverse step the variational bound scores, and
+/// Steps 2-3 are <see cref="DiffusionProcess.ReverseMean"/>, the same reverse step the variational bound scores, and
 /// sigma_t^2 is the process's reverse variance. The caller may write the loop (see <see cref="Sampler"/>) or call Sample.
 /// </summary>
 public sealed class DdpmSampler : Sampler
@@ -45,7 +45,7 @@ public sealed class DdpmSampler : Sampler
         int t = Timesteps[index];
         using var scope = NewDisposeScope();
         using var time = tensor(t);
-        var (mean, _, x0) = Process.ReverseStep(output, xt, time, _clipX0);                    // steps 2-3   [B, C, H, W]
+        var (mean, x0) = Process.ReverseMean(output, xt, time, _clipX0);                       // steps 2-3   [B, C, H, W]
         if (t == 0)                                                                             // step 4: no noise at the end
             return new SamplerStep(mean.MoveToOuterDisposeScope(), x0.MoveToOuterDisposeScope());
         double sigma = Math.Sqrt(Process.ReverseVariances[t]);
