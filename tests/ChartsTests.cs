@@ -1,9 +1,19 @@
 using System.Text.Json.Nodes;
 using Diffusion.Display;
+using Plotly.NET;
 
 namespace Diffusion.Tests;
 
-/// <summary>The figure JSON follows plotly.js's schema: {"data": [trace...], "layout": {...}}.</summary>
+/// <summary>A chart's figure as Plotly.NET writes it for plotly.js: {"data": [trace...], "layout": {...}}.</summary>
+internal static class Figure
+{
+    public static JsonNode Of(GenericChart chart) => JsonNode.Parse(GenericChart.toJson(chart))!;
+    public static JsonArray Traces(GenericChart chart) => Of(chart)["data"]!.AsArray();
+    public static JsonNode Layout(GenericChart chart) => Of(chart)["layout"]!;
+    public static string Json(this GenericChart chart) => GenericChart.toJson(chart);
+}
+
+/// <summary>The charts the lessons use, checked in the figure plotly.js receives.</summary>
 public class ChartsTests
 {
     [Fact]
@@ -12,7 +22,7 @@ public class ChartsTests
         var chart = Charts.Lines("title", "t", "value",
             new LineSeries("a", [1, 2, 3], [10, 20, 30]),
             new LineSeries("b", [1, 2], [double.NaN, 5]));
-        var figure = JsonNode.Parse(chart.ToJson())!;
+        var figure = Figure.Of(chart);
         var traces = figure["data"]!.AsArray();
         Assert.Equal(2, traces.Count);
         Assert.Equal("scatter", (string?)traces[0]!["type"]);
@@ -23,13 +33,51 @@ public class ChartsTests
         Assert.Equal("t", (string?)figure["layout"]!["xaxis"]!["title"]!["text"]);
     }
 
+    /// <summary>A saved page calls plotly.js on its own div with the data, and loads plotly.js from a file beside it.</summary>
     [Fact]
-    public void Html_draws_the_figure_into_its_own_div()
+    public void A_saved_page_draws_the_chart_with_the_plotly_js_beside_it()
     {
-        string html = Charts.Bars("counts", "class", "n", ["x", "y"], [1, 2]).ToHtml();
-        string id = html.Split("id=\"")[1].Split('"')[0];
-        Assert.Contains($"Plotly.newPlot('{id}'", html);
-        Assert.Contains(PlotlyChart.PlotlyJsUrl, html);
+        string folder = Path.Combine(Path.GetTempPath(), "chart-page-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            string path = Path.Combine(folder, "counts.html");
+            ChartPage.Save(Charts.Bars("class counts", "class", "n", ["shirt", "boot"], [17, 4]), path);
+            string html = File.ReadAllText(path);
+            string id = html.Split("<div id=\"")[1].Split('"')[0];
+            Assert.Contains($"Plotly.newPlot('{id}', data, layout, config)", html);
+            Assert.Contains("\"x\":[\"shirt\",\"boot\"],\"y\":[17.0,4.0]", html.Replace(" ", ""));
+            Assert.Contains($"<script src=\"{ChartPage.PlotlyJsFile}\"", html);
+            Assert.Contains("<title>class counts</title>", html);
+            Assert.StartsWith("/**", File.ReadAllText(Path.Combine(folder, ChartPage.PlotlyJsFile))[..3]);   // plotly.js's licence header
+            Assert.True(new FileInfo(Path.Combine(folder, ChartPage.PlotlyJsFile)).Length > 1_000_000);
+        }
+        finally
+        {
+            if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>A chart embedded in a view loads plotly.js through require.js, as Plotly.NET.Interactive's output does.</summary>
+    [Fact]
+    public void A_fragment_loads_plotly_js_through_require_js()
+    {
+        var chart = Charts.Lines("loss", "step", "MSE", new LineSeries("loss", [1, 2], [0.5, 0.25]));
+        string html = ChartPage.Fragment(chart);
+        Assert.Contains($"paths:{{plotly:'{ChartPage.PlotlyJsUrl[..^3]}'}}", html);
+        Assert.Contains("Plotly.newPlot(", html);
+        Assert.Contains("[0.5,0.25]", html);
+        Assert.DoesNotContain("require", GenericChart.toChartHTML(chart));           // the chart's own options are untouched
+    }
+
+    /// <summary>Two maps read on one colour scale when given one range.</summary>
+    [Fact]
+    public void A_heatmap_can_fix_its_colour_range()
+    {
+        var trace = Figure.Traces(Charts.Heatmap("s", "x", "y", [[0.2, 0.4], [0.1, 0.3]], zRange: (-1, 1)))[0]!;
+        Assert.Equal("heatmap", (string)trace["type"]!);
+        Assert.Equal(-1.0, (double)trace["zmin"]!);
+        Assert.Equal(1.0, (double)trace["zmax"]!);
+        Assert.Throws<ArgumentException>(() => Charts.Heatmap("s", "x", "y", [[0.2, 0.4], [0.1]]));
     }
 
     [Fact]
@@ -44,16 +92,17 @@ public class ChartsTests
     {
         var chart = Charts.Lines("t", "steps", "y", new LineSeries("a", [10, 100, 1000], [3, 2, 1]));
         var logChart = chart.WithLogX();
-        Assert.Contains("\"type\":\"log\"", logChart.ToJson());
-        Assert.DoesNotContain("\"log\"", chart.ToJson());
+        Assert.Equal("steps", (string)Figure.Layout(logChart)["xaxis"]!["title"]!["text"]!);   // the axis keeps its title
+        Assert.Contains("\"type\":\"log\"", logChart.Json());
+        Assert.DoesNotContain("\"log\"", chart.Json());
     }
 
     [Fact]
     public void Grouped_bars_are_one_named_trace_per_group_side_by_side()
     {
         var chart = Charts.GroupedBars("f", "class", "fraction", ["a", "b"], new BarGroup("data", [0.5, 0.5]), new BarGroup("samples", [0.25, 0.75]));
-        Assert.Equal(["data", "samples"], chart.Traces.Select(t => (string)t["name"]!));
-        Assert.Equal("group", (string)chart.Layout["barmode"]!);
+        Assert.Equal(["data", "samples"], Figure.Traces(chart).Select(t => (string)t!["name"]!));
+        Assert.Equal("group", (string)Figure.Layout(chart)["barmode"]!);
         Assert.Throws<ArgumentException>(() => Charts.GroupedBars("f", "x", "y", ["a"], new BarGroup("bad", [1, 2])));
     }
 }
@@ -80,11 +129,11 @@ public class ChartDetailTests
     {
         var chart = Charts.Lines("t", "x", "y", new LineSeries("one point", [20.0], [5.0]),
             new LineSeries("long", Enumerable.Range(0, 100).Select(i => (double)i).ToList(), Enumerable.Range(0, 100).Select(i => (double)i).ToList()));
-        Assert.Equal("lines+markers", (string)chart.Traces[0]["mode"]!);
-        Assert.Equal("lines", (string)chart.Traces[1]["mode"]!);
-        Assert.Equal("log", (string)chart.WithLogY().Layout["yaxis"]!["type"]!);
-        Assert.True((bool)chart.Layout["showlegend"]!);
-        Assert.False((bool)Charts.Lines("t", "x", "y", new LineSeries("the only one", [1.0], [2.0])).Layout["showlegend"]!);   // the title names it
+        Assert.Equal("lines+markers", (string)Figure.Traces(chart)[0]["mode"]!);
+        Assert.Equal("lines", (string)Figure.Traces(chart)[1]["mode"]!);
+        Assert.Equal("log", (string)Figure.Layout(chart.WithLogY())["yaxis"]!["type"]!);
+        Assert.True((bool)Figure.Layout(chart)["showlegend"]!);
+        Assert.False((bool)Figure.Layout(Charts.Lines("t", "x", "y", new LineSeries("the only one", [1.0], [2.0])))["showlegend"]!);   // the title names it
     }
 
     /// <summary>A reference curve can be dashed, so that a curve it covers still shows through.</summary>
@@ -93,8 +142,8 @@ public class ChartDetailTests
     {
         var chart = Charts.Lines("t", "x", "y", new LineSeries("data", [1.0, 2.0], [1.0, 2.0]),
             new LineSeries("formula", [1.0, 2.0], [1.0, 2.0], LineStyle.Dashed));
-        Assert.Equal("solid", (string)chart.Traces[0]["line"]!["dash"]!);
-        Assert.Equal("dash", (string)chart.Traces[1]["line"]!["dash"]!);
+        Assert.Equal("solid", (string)Figure.Traces(chart)[0]["line"]!["dash"]!);
+        Assert.Equal("dash", (string)Figure.Traces(chart)[1]["line"]!["dash"]!);
     }
 
     /// <summary>Long legend names go below the plot instead of squeezing it.</summary>
@@ -104,8 +153,8 @@ public class ChartDetailTests
         var shortNames = Charts.Lines("t", "x", "y", new LineSeries("a", [1.0], [1.0]), new LineSeries("b", [1.0], [2.0]));
         var longNames = Charts.Lines("t", "x", "y", new LineSeries("q(x_{t-1} | x_t, x_0 = -0.5), the posterior", [1.0], [1.0]),
             new LineSeries("b", [1.0], [2.0]));
-        Assert.Null(shortNames.Layout["legend"]);
-        Assert.Equal("h", (string)longNames.Layout["legend"]!["orientation"]!);
+        Assert.Null(Figure.Layout(shortNames)["legend"]);
+        Assert.Equal("h", (string)Figure.Layout(longNames)["legend"]!["orientation"]!);
     }
 
     /// <summary>Two histograms given one range share their bin edges, so overlaid bars line up.</summary>
@@ -114,7 +163,7 @@ public class ChartDetailTests
     {
         var first = Charts.Histogram("h", "x", [0.1, 0.2, 0.9], bins: 4, range: (0, 1));
         var second = Charts.Histogram("h", "x", [0.3, 0.35, 0.5], bins: 4, range: (0, 1));
-        double[] Centres(PlotlyChart c) => c.Traces[0]["x"]!.AsArray().Select(v => (double)v!).ToArray();
+        double[] Centres(GenericChart c) => Figure.Traces(c)[0]["x"]!.AsArray().Select(v => (double)v!).ToArray();
         Assert.Equal(Centres(first), Centres(second));
         Assert.Equal([0.125, 0.375, 0.625, 0.875], Centres(first));
         Assert.Throws<ArgumentException>(() => Charts.Histogram("h", "x", [0.5], range: (1, 0)));
@@ -125,7 +174,7 @@ public class ChartDetailTests
     public void A_log_y_axis_labels_its_ticks_as_powers_of_ten()
     {
         var chart = Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 2.0], [1e-6, 1.0])).WithLogY();
-        Assert.Equal("power", (string)chart.Layout["yaxis"]!["exponentformat"]!);
+        Assert.Equal("power", (string)Figure.Layout(chart)["yaxis"]!["exponentformat"]!);
     }
 
     /// <summary>A million samples become 50 bars whose areas sum to 1 (a density), not a million numbers in the page.</summary>
@@ -135,12 +184,12 @@ public class ChartDetailTests
         var random = new Random(1);
         double[] samples = Enumerable.Range(0, 1_000_000).Select(_ => random.NextDouble() * 2 - 1).ToArray();
         var chart = Charts.Histogram("h", "x", samples, bins: 50);
-        var heights = chart.Traces[0]["y"]!.AsArray().Select(v => (double)v!).ToList();
-        double width = (double)chart.Traces[0]["width"]!;
+        var heights = Figure.Traces(chart)[0]["y"]!.AsArray().Select(v => (double)v!).ToList();
+        double width = (double)Figure.Traces(chart)[0]["width"]!;
         Assert.Equal(50, heights.Count);
         Assert.Equal(1.0, heights.Sum() * width, 9);
         Assert.InRange(heights.Min(), 0.45, 0.55);                                               // uniform on [-1, 1]: density 1/2
-        Assert.True(chart.ToJson().Length < 10_000);
+        Assert.True(chart.Json().Length < 10_000);
     }
 }
 
@@ -193,12 +242,12 @@ public class ChartReadabilityTests
     public void A_log_y_axis_over_several_decades_has_only_powers_of_ten_as_ticks()
     {
         var chart = Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 2.0, 3.0], [0.05, 3.0, 40.0])).WithLogY();
-        var axis = chart.Layout["yaxis"]!;
+        var axis = Figure.Layout(chart)["yaxis"]!;
         Assert.Equal([0.01, 0.1, 1.0, 10.0, 100.0], axis["tickvals"]!.AsArray().Select(v => (double)v!));
         Assert.Equal(["10<sup>\u22122</sup>", "10<sup>\u22121</sup>", "10<sup>0</sup>", "10<sup>1</sup>", "10<sup>2</sup>"],
             axis["ticktext"]!.AsArray().Select(v => (string)v!));
         var narrow = Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 2.0], [0.03, 0.08])).WithLogY();
-        Assert.Null(narrow.Layout["yaxis"]!["tickvals"]);                  // under two decades: plotly's own ticks
+        Assert.Null(Figure.Layout(narrow)["yaxis"]!["tickvals"]);                  // under two decades: plotly's own ticks
     }
 
     /// <summary>An outline histogram is a step line over the bin edges with the bars' densities, closed at 0.</summary>
@@ -208,11 +257,11 @@ public class ChartReadabilityTests
         double[] samples = [0.1, 0.2, 0.3, 0.9];
         var bars = Charts.Histogram("h", "x", samples, bins: 2, range: (0, 1));
         var outline = Charts.Histogram("h", "x", samples, bins: 2, range: (0, 1), outline: true);
-        var trace = outline.Traces[0];
+        var trace = Figure.Traces(outline)[0];
         Assert.Equal("scatter", (string)trace["type"]!);
         Assert.Equal("hv", (string)trace["line"]!["shape"]!);
         Assert.Equal([0.0, 0.0, 0.5, 1.0, 1.0], trace["x"]!.AsArray().Select(v => (double)v!));
-        double[] heights = bars.Traces[0]["y"]!.AsArray().Select(v => (double)v!).ToArray();
+        double[] heights = Figure.Traces(bars)[0]["y"]!.AsArray().Select(v => (double)v!).ToArray();
         Assert.Equal([0.0, heights[0], heights[1], heights[1], 0.0], trace["y"]!.AsArray().Select(v => (double)v!));
         Assert.Equal([1.5, 0.5], heights);                                  // 3 of 4 samples in [0, 0.5): density 1.5
     }

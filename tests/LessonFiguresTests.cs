@@ -26,7 +26,7 @@ public class LessonFiguresTests
         Assert.Same(grid, figures.Show(grid, "grid"));
         Assert.Same(animation, figures.Show(animation, "trajectory"));
 
-        Assert.Equal(["betas.html", "grid.png", "trajectory.gif"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["betas.html", "grid.png", ChartPage.PlotlyJsFile, "trajectory.gif"], Directory.GetFiles(folder).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.StartsWith("<!DOCTYPE html>", File.ReadAllText(Path.Combine(folder, "betas.html")));
         Assert.Equal(grid.Png, File.ReadAllBytes(Path.Combine(folder, "grid.png")));
         Assert.Equal(animation.Gif, File.ReadAllBytes(Path.Combine(folder, "trajectory.gif")));

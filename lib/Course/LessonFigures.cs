@@ -1,10 +1,12 @@
 using Diffusion.Display;
+using Plotly.NET;
 
 namespace Diffusion.Course;
 
 /// <summary>
 /// One lesson's figures: each is saved under &lt;output&gt;/figures/&lt;lesson&gt;/ and shown by the same call,
-/// <c>figures.Show(chart, "betas")</c> as the last line of a cell. Get one with <see cref="CourseSettings.Figures"/>.
+/// <c>figures.Show(chart, "betas")</c> as the last line of a cell. A chart (<see cref="Charts"/>) becomes a page,
+/// any other <see cref="IFigure"/> (an image grid, an animation) its own kind of file. Get one with <see cref="CourseSettings.Figures"/>.
 /// </summary>
 public sealed class LessonFigures
 {
@@ -24,18 +26,40 @@ public sealed class LessonFigures
         return figure;
     }
 
+    /// <summary>
+    /// Saves <paramref name="chart"/> as &lt;<see cref="Folder"/>&gt;/&lt;name&gt;.html, a page that opens offline
+    /// (<see cref="ChartPage.Save"/>), and returns it, so that as a cell's last expression it is also displayed.
+    /// </summary>
+    public GenericChart Show(GenericChart chart, string name)
+    {
+        Save(chart, name);
+        return chart;
+    }
+
     /// <summary>Saves <paramref name="figure"/> without showing it (see <see cref="Show"/>) and returns the file's path.</summary>
     public string Save(IFigure figure, string name)
     {
         ArgumentNullException.ThrowIfNull(figure);
-        string path = Path.Combine(Folder, FileName(name, figure));
+        string path = Path.Combine(Folder, FileName(name, figure.FileExtension, figure.GetType().Name));
         Directory.CreateDirectory(Folder);
         figure.Save(path);
         return path;
     }
 
+    /// <summary>Saves <paramref name="chart"/> without showing it (see <see cref="Show(GenericChart, string)"/>) and returns the page's path.</summary>
+    public string Save(GenericChart chart, string name)
+    {
+        ArgumentNullException.ThrowIfNull(chart);
+        string path = Path.Combine(Folder, FileName(name, ChartExtension, "chart"));
+        ChartPage.Save(chart, path);
+        return path;
+    }
+
+    /// <summary>A chart is saved as a web page.</summary>
+    public const string ChartExtension = ".html";
+
     /// <summary>"betas" becomes "betas.html" for a chart; a folder in the name, or another extension, is an error.</summary>
-    private static string FileName(string name, IFigure figure)
+    private static string FileName(string name, string fileExtension, string kind)
     {
         if (string.IsNullOrWhiteSpace(name))
             throw new ArgumentException("A figure needs a name, e.g. \"betas\".", nameof(name));
@@ -43,11 +67,11 @@ public sealed class LessonFigures
             throw new ArgumentException($"Figure name '{name}' must be a plain file name: it cannot name a folder.", nameof(name));
         string extension = Path.GetExtension(name);
         if (extension.Length == 0)
-            return name + figure.FileExtension;
-        if (extension.Equals(figure.FileExtension, StringComparison.OrdinalIgnoreCase))
+            return name + fileExtension;
+        if (extension.Equals(fileExtension, StringComparison.OrdinalIgnoreCase))
             return name;
         throw new ArgumentException(
-            $"Figure name '{name}' ends in '{extension}', but a {figure.GetType().Name} is saved as '{figure.FileExtension}': " +
+            $"Figure name '{name}' ends in '{extension}', but a {kind} is saved as '{fileExtension}': " +
             $"give the name without an extension, e.g. '{Path.GetFileNameWithoutExtension(name)}'.", nameof(name));
     }
 }

@@ -1,7 +1,8 @@
 namespace Diffusion.Display;
 
 /// <summary>
-/// A figure a lesson keeps as a file as well as showing it: a chart (.html), an image grid (.png), an animation (.gif).
+/// A figure a lesson keeps as a file as well as showing it: an image grid (.png), an animation (.gif). (Charts are
+/// Plotly.NET charts, which <see cref="Course.LessonFigures"/> saves as pages.)
 /// </summary>
 public interface IFigure
 {

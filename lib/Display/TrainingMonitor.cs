@@ -55,8 +55,8 @@ public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
         var left = TimeSpan.FromSeconds(perSecond > 0 ? (totalSteps - step) * batchSize / perSecond : 0);
         string status = string.Create(CultureInfo.InvariantCulture,
             $"step {step} / {totalSteps} · loss {(_losses.Count > 0 ? _losses[^1] : double.NaN):F4} (smoothed {(_smoothed.Count > 0 ? _smoothed[^1] : double.NaN):F4}) · {perSecond:F0} images/s · {left:hh\\:mm\\:ss} left");
-        string chart = _steps.Count < 2 ? "" : Charts.Lines("Training loss", "step", "MSE",
-            new LineSeries("loss", _steps, _losses), new LineSeries("smoothed", _steps, _smoothed)).ToHtml();
-        return $"<div data-live-view=\"{_liveId}\"><progress value=\"{step}\" max=\"{totalSteps}\" style=\"width:720px\"></progress><div>{status}</div>{chart}{Samples?.ToHtml()}</div>";
+        var chart = _steps.Count < 2 ? null : Charts.Lines("Training loss", "step", "MSE",
+            new LineSeries("loss", _steps, _losses), new LineSeries("smoothed", _steps, _smoothed));
+        return $"<div data-live-view=\"{_liveId}\"><progress value=\"{step}\" max=\"{totalSteps}\" style=\"width:720px\"></progress><div>{status}</div>{(chart is null ? "" : ChartPage.Fragment(chart))}{Samples?.ToHtml()}</div>";
     }
 }
