@@ -250,6 +250,26 @@ public class ChartReadabilityTests
         Assert.Null(Figure.Layout(narrow)["yaxis"]!["tickvals"]);                  // under two decades: plotly's own ticks
     }
 
+    /// <summary>A log x axis over step counts reads 1, 10, 100, 1000: no minor labels 2 and 5 between them.</summary>
+    [Fact]
+    public void A_log_x_axis_over_several_decades_has_only_powers_of_ten_as_ticks()
+    {
+        var axis = Figure.Layout(Charts.Lines("t", "x", "y", new LineSeries("s", [1.0, 20.0, 999.0], [1.0, 2.0, 3.0])).WithLogX())["xaxis"]!;
+        Assert.Equal([1.0, 10.0, 100.0, 1000.0], axis["tickvals"]!.AsArray().Select(v => (double)v!));
+        Assert.Equal(["1", "10", "100", "1000"], axis["ticktext"]!.AsArray().Select(v => (string)v!));
+        var rates = Figure.Layout(Charts.Lines("t", "x", "y", new LineSeries("s", [1e-4, 1e-2], [1.0, 2.0])).WithLogX())["xaxis"]!;
+        Assert.Equal("10<sup>\u22124</sup>", (string)rates["ticktext"]![0]!);
+    }
+
+    /// <summary>A dashed reference line (a floor, a formula) gets no markers even when it is two points long.</summary>
+    [Fact]
+    public void Reference_lines_get_no_markers()
+    {
+        var chart = Charts.Lines("t", "x", "y", new LineSeries("data", [1.0, 2.0], [1.0, 2.0]),
+            new LineSeries("floor", [1.0, 2.0], [0.5, 0.5], LineStyle.Dashed));
+        Assert.Equal(["lines+markers", "lines"], Figure.Traces(chart).Select(t => (string)t!["mode"]!));
+    }
+
     /// <summary>An outline histogram is a step line over the bin edges with the bars' densities, closed at 0.</summary>
     [Fact]
     public void An_outline_histogram_traces_the_tops_of_the_bars()

@@ -69,4 +69,50 @@ public class EvaluationRunTests
         Assert.Equal([("ddim:2", 2), ("dpm:3", 3)], run.Samplers.Select(r => (r.Spec, r.Steps)));
         Assert.All(run.Rows, r => Assert.True(r.FrechetDistance > 0));
     }
+
+    /// <summary>
+    /// --repeats K: K independent draws, each with its own floor (other training images) and its own sampler images,
+    /// summarised as a median and a range per sampler.
+    /// </summary>
+    [Fact]
+    public void Repeated_draws_are_independent_and_summarised_by_their_median()
+    {
+        using var folder = new TempFolder();
+        manual_seed(0);
+        using (var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0))
+            trainer.SaveModel(folder.File("tiny.bin"), "untrained tiny model for a test", TrainingData.FashionMnistImages);
+
+        Assert.Equal(0, CliProcess.Run(["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--repeats", "3",
+            "--samplers", "ddim:2", "--out", folder.File("run.csv")]));
+
+        var run = EvaluationRun.Read(folder.File("run.csv"));
+        Assert.Equal(3, run.Draws);
+        Assert.Equal([1, 1, 2, 2, 3, 3], run.Rows.Select(r => r.Draw));
+        var floors = run.Rows.Where(r => r.IsFloor).Select(r => r.FrechetDistance).ToList();
+        var samples = run.Samplers.Select(r => r.FrechetDistance).ToList();
+        Assert.Equal(3, floors.Distinct().Count());                                            // three sets of real images
+        Assert.Equal(3, samples.Distinct().Count());                                           // three sets of samples
+        var summary = run.Summaries;
+        Assert.True(summary[0].IsFloor);
+        Assert.Equal(("ddim:2", 3), (summary[1].Spec, summary[1].Draws));
+        Assert.Equal(samples.Order().ElementAt(1), summary[1].MedianDistance);
+        Assert.Equal((samples.Min(), samples.Max()), (summary[1].LowestDistance, summary[1].HighestDistance));
+    }
+
+    [Fact]
+    public void The_median_of_an_even_count_is_the_mean_of_the_middle_two()
+    {
+        Assert.Equal(2.5, EvaluationSummary.Median([4.0, 1.0, 2.0, 3.0]));
+        Assert.Equal(3.0, EvaluationSummary.Median([5.0, 3.0, 1.0]));
+        Assert.Throws<ArgumentException>(() => EvaluationSummary.Median([]));
+    }
+
+    [Fact]
+    public void Repeats_need_enough_training_images_for_their_floors()
+    {
+        var (code, errors) = CliProcess.RunForErrors(["evaluate", "--model", Path.Combine(RepoPaths.Root, "models", "fashion-mnist-small.bin"),
+            "--samples", "30000", "--repeats", "3", "--samplers", "none"]);
+        Assert.Equal(1, code);
+        Assert.Contains("needs 90,000 training images", errors);
+    }
 }

@@ -11,11 +11,17 @@ namespace Diffusion.Display;
 /// </summary>
 public static class ChartAxes
 {
-    /// <summary>A copy with a logarithmic x axis (for step counts 10 .. 1000, learning rates, ...).</summary>
+    /// <summary>
+    /// A copy with a logarithmic x axis (for step counts 10 .. 1000, learning rates, ...). Where the values span two
+    /// decades or more, the ticks are the powers of ten alone, written 1, 10, 100, 1000 (and 10⁻² or 10⁵ beyond that),
+    /// without plotly's minor labels, which read 1, 2, 5, 10, 2, 5, 100 along a log axis.
+    /// </summary>
     public static GenericChart WithLogX(this GenericChart chart)
     {
         var copy = WithOwnLayout(chart);
-        Axis(copy, "xaxis").SetProperty("type", StyleParam.AxisType.Log.ToString());
+        var xAxis = Axis(copy, "xaxis");
+        xAxis.SetProperty("type", StyleParam.AxisType.Log.ToString());
+        DecadeTicks(xAxis, GenericChart.getTraces(chart).SelectMany(t => Values(t, "x")), plainUpTo: 4);
         return copy;
     }
 
@@ -31,22 +37,28 @@ public static class ChartAxes
         var yAxis = Axis(copy, "yaxis");
         yAxis.SetProperty("type", StyleParam.AxisType.Log.ToString());
         yAxis.SetProperty("exponentformat", StyleParam.ExponentFormat.Power.ToString());
-        var positive = GenericChart.getTraces(chart)
-            .SelectMany(YValues)
-            .Where(v => v > 0 && double.IsFinite(v))
-            .ToList();
-        if (positive.Count > 0)
-        {
-            int low = (int)Math.Floor(Math.Log10(positive.Min()));
-            int high = (int)Math.Ceiling(Math.Log10(positive.Max()));
-            if (high - low >= 2)
-            {
-                var powers = Enumerable.Range(low, high - low + 1).ToList();
-                yAxis.SetProperty("tickvals", powers.Select(k => Math.Pow(10, k)).ToArray());
-                yAxis.SetProperty("ticktext", powers.Select(PowerOfTen).ToArray());
-            }
-        }
+        DecadeTicks(yAxis, GenericChart.getTraces(chart).SelectMany(t => Values(t, "y")), plainUpTo: -1);
         return copy;
+    }
+
+    /// <summary>
+    /// Ticks at the powers of ten the positive values span, when they span two decades or more (fewer: plotly's own).
+    /// 10^k for 0 &lt;= k &lt;= <paramref name="plainUpTo"/> is written as a number (1000), any other as a power.
+    /// </summary>
+    private static void DecadeTicks(DynamicObj.DynamicObj axis, IEnumerable<double> values, int plainUpTo)
+    {
+        var positive = values.Where(v => v > 0 && double.IsFinite(v)).ToList();
+        if (positive.Count == 0)
+            return;
+        int low = (int)Math.Floor(Math.Log10(positive.Min()));
+        int high = (int)Math.Ceiling(Math.Log10(positive.Max()));
+        if (high - low < 2)
+            return;
+        var powers = Enumerable.Range(low, high - low + 1).ToList();
+        axis.SetProperty("tickvals", powers.Select(k => Math.Pow(10, k)).ToArray());
+        axis.SetProperty("ticktext", powers.Select(k => k >= 0 && k <= plainUpTo
+            ? Math.Pow(10, k).ToString("0", CultureInfo.InvariantCulture)
+            : PowerOfTen(k)).ToArray());
     }
 
     /// <summary>10 to the power k as plotly's HTML subset writes it: 10&lt;sup&gt;−2&lt;/sup&gt; (a true minus sign).</summary>
@@ -68,9 +80,10 @@ public static class ChartAxes
         GenericChart.getLayout(chart).TryGetPropertyValue(name)?.Value as DynamicObj.DynamicObj
         ?? throw new ArgumentException($"The chart has no {name}: make it with Charts.", nameof(chart));
 
-    /// <summary>A trace's y values (a gap, null, is skipped).</summary>
-    private static IEnumerable<double> YValues(Trace trace) =>
-        trace.TryGetPropertyValue("y")?.Value is IEnumerable values
-            ? values.Cast<object?>().Where(v => v is not null).Select(v => Convert.ToDouble(v, CultureInfo.InvariantCulture))
+    /// <summary>A trace's numeric x or y values (a gap, null, and a category name are skipped).</summary>
+    private static IEnumerable<double> Values(Trace trace, string coordinate) =>
+        trace.TryGetPropertyValue(coordinate)?.Value is IEnumerable values
+            ? values.Cast<object?>().Where(v => v is IConvertible and not string)
+                .Select(v => Convert.ToDouble(v, CultureInfo.InvariantCulture))
             : [];
 }

@@ -21,7 +21,10 @@ public sealed record BarGroup(string Name, IReadOnlyList<double> Values);
 /// </summary>
 public static class Charts
 {
-    /// <summary>Curves of at most this many points also get markers, so that a series of one point is still seen.</summary>
+    /// <summary>
+    /// Data curves of at most this many points also get markers, so that a series of one point is still seen. Dashed
+    /// and dotted curves are references (a floor, a formula) and never get them.
+    /// </summary>
     public const int MarkersUpTo = 30;
 
     /// <summary>Legend entries longer than this go below the plot, where they do not squeeze it sideways.</summary>
@@ -41,7 +44,7 @@ public static class Charts
         foreach (var s in series.Where(s => s.X.Count != s.Y.Count))
             throw new ArgumentException($"Series '{s.Name}' has {s.X.Count} x values and {s.Y.Count} y values.", nameof(series));
         var curves = series.Select(s => WithGaps(Chart.Line<double, double, string>(s.X, s.Y,
-            ShowMarkers: s.X.Count <= MarkersUpTo, Name: s.Name, LineDash: Dash(s.Style))));
+            ShowMarkers: s.Style == LineStyle.Solid && s.X.Count <= MarkersUpTo, Name: s.Name, LineDash: Dash(s.Style))));
         var chart = Styled(Chart.Combine(curves), title, xTitle, yTitle, showLegend: series.Length > 1);   // one curve: the title names it
         return WithLegendBelowIfLong(chart, series.Select(s => s.Name));
     }

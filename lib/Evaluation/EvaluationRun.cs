@@ -12,8 +12,9 @@ namespace Diffusion.Evaluation;
 /// <param name="Spec">The spec as <c>SamplerSpec.Parse</c> reads it, e.g. "ddim:50:eta=1"; empty for the floor.</param>
 /// <param name="ClassAccuracy">Share classified as the class asked for (mean over classes); null for an unconditional model.</param>
 /// <param name="WithinClassSpread">Within-class spread relative to real images; null for an unconditional model.</param>
+/// <param name="Draw">Which of the run's independent draws (1, 2, ...) the row measured; files without the column have 1.</param>
 public sealed record EvaluationRow(string Sampler, string Spec, int Steps, double FrechetDistance, double? ClassAccuracy,
-    double? WithinClassSpread, double SecondsPerImage, int Images)
+    double? WithinClassSpread, double SecondsPerImage, int Images, int Draw = 1)
 {
     public const string FloorName = "real training images (floor)";
 
@@ -21,22 +22,36 @@ public sealed record EvaluationRow(string Sampler, string Spec, int Steps, doubl
 
     /// <summary>The row as one line of <see cref="EvaluationRun.Header"/>'s columns.</summary>
     public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
-        $"{Sampler},{Spec},{Steps},{FrechetDistance:F3},{ClassAccuracy:F4},{WithinClassSpread:F3},{SecondsPerImage:F4},{Images}");
+        $"{Sampler},{Spec},{Steps},{FrechetDistance:F3},{ClassAccuracy:F4},{WithinClassSpread:F3},{SecondsPerImage:F4},{Images},{Draw}");
 }
 
 /// <summary>
 /// One run of <c>diffusion evaluate</c> as stored on disk: '#' lines saying how the run was made (command, model,
 /// classifier, reference set), then a CSV table of <see cref="EvaluationRow"/>s under <see cref="Header"/>. Distances
-/// compare only within one run: same reference images, same floor. <see cref="Read"/> also reads files written before
-/// the class columns existed (their rows have null class measures).
+/// compare only within one run: same reference images, same floor. A run with several draws (<c>--repeats K</c>) has K
+/// rows per sampler and K floor rows, one per draw; <see cref="Summaries"/> gives each one's median and range.
+/// <see cref="Read"/> also reads files written before the class columns or the draw column existed (null class
+/// measures; draw 1).
 /// </summary>
 public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<EvaluationRow> Rows)
 {
-    public const string Header = "sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images";
+    public const string Header = "sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images,draw";
 
-    /// <summary>Real training images against the test set, at the run's sample size: the best any model can score.</summary>
-    public EvaluationRow Floor => Rows.SingleOrDefault(r => r.IsFloor)
+    /// <summary>
+    /// Real training images against the test set, at the run's sample size: the best any model can score. With several
+    /// draws, the first draw's floor (<see cref="Summaries"/> has them all).
+    /// </summary>
+    public EvaluationRow Floor => Rows.FirstOrDefault(r => r.IsFloor)
         ?? throw new InvalidDataException("This evaluation has no floor row.");
+
+    /// <summary>How many independent draws the run made (1 unless it was run with --repeats).</summary>
+    public int Draws => Rows.Count == 0 ? 0 : Rows.Max(r => r.Draw);
+
+    /// <summary>The floor first, then each sampler in the order measured: the median and range of its draws.</summary>
+    public IReadOnlyList<EvaluationSummary> Summaries => Rows
+        .GroupBy(r => (r.Sampler, r.Spec))
+        .Select(g => EvaluationSummary.Of(g.ToList()))
+        .ToList();
 
     /// <summary>The samplers' rows, in the order they were measured.</summary>
     public IReadOnlyList<EvaluationRow> Samplers => Rows.Where(r => !r.IsFloor).ToList();
@@ -76,7 +91,8 @@ public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<Ev
             string Cell(string column) => cells[columns[column]];
             double? Optional(string column) => columns.TryGetValue(column, out int c) && cells[c] != "" ? Number(cells[c]) : null;
             return new EvaluationRow(Cell("sampler"), Cell("spec"), (int)Number(Cell("steps")), Number(Cell("frechet_distance")),
-                Optional("class_accuracy"), Optional("within_class_spread"), Number(Cell("seconds_per_image")), (int)Number(Cell("images")));
+                Optional("class_accuracy"), Optional("within_class_spread"), Number(Cell("seconds_per_image")), (int)Number(Cell("images")),
+                (int)(Optional("draw") ?? 1));
         }).ToList();
         return new EvaluationRun(notes, rows);
     }

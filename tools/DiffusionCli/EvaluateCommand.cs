@@ -12,10 +12,12 @@ using static TorchSharp.torch;
 namespace DiffusionCli;
 
 /// <summary>
-/// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 1000] [--batch 250]
+/// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 1000] [--repeats 1] [--batch 250]
 ///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20 | none] [--guidance 3] [--bpd-images 0] [--seed 0] [--out FILE.csv]
 /// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
 /// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set).
+/// With --repeats K it makes K independent draws of all that (draw k's floor uses training images (k-1)N .. kN-1), one
+/// row each, and ends with each sampler's median and range (<see cref="EvaluationRun.Summaries"/>).
 /// A class-conditional model draws the classes in turn (image i asks for class i mod K) with classifier-free guidance
 /// --guidance, and two more columns appear: the share the classifier assigns to the class asked for, and the
 /// within-class spread relative to real images (<see cref="SampleEvaluation.SpreadRelativeToReal"/>); the floor row
@@ -34,6 +36,7 @@ public static class EvaluateCommand
         var course = CourseSettings.FromEnvironment();
         string classifierPath = options.String("classifier", ShippedModels.PathOf(course, ShippedModels.ClassifierFile));
         int samples = (int)options.Long("samples", 1000);
+        int repeats = (int)options.Long("repeats", 1);
         int batch = (int)options.Long("batch", 250);
         IReadOnlyList<SamplerSpec> samplers;
         try
@@ -52,6 +55,7 @@ public static class EvaluateCommand
             $"{Path.GetFileNameWithoutExtension(modelPath)}-{DateTime.Now:yyyyMMdd-HHmmss}.csv")));
         options.RejectUnknown();
         if (samples < 2) throw new ArgumentException("--samples must be at least 2 (a covariance needs two images).");
+        if (repeats < 1) throw new ArgumentException("--repeats must be at least 1.");
         if (File.Exists(output))
             throw new IOException($"{output} exists; every run gets a file of its own (choose another --out, or delete it).");
 
@@ -64,7 +68,10 @@ public static class EvaluateCommand
         var sampling = samplers.Select(spec => spec.Create(model.Process)).ToList();              // rejects bad settings before any work
         Console.WriteLine($"model: {model.Description}\nclassifier: {aboutClassifier}");
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
-        using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples, log: Console.WriteLine);
+        using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples * repeats, log: Console.WriteLine);
+        if (train.Count < samples * repeats)
+            throw new ArgumentException($"--samples {samples} x --repeats {repeats} needs {samples * repeats:N0} training images for the " +
+                $"floors (each draw's its own); {train.Name} has {train.Count:N0}.");
         if (!model.ImageShape.SequenceEqual(test.ImageShape) || !classifier.ImageShape.SequenceEqual(test.ImageShape))
             throw new ArgumentException($"The model makes images [{string.Join(", ", model.ImageShape)}] and the classifier takes " +
                 $"[{string.Join(", ", classifier.ImageShape)}]; both must be {test.Name}'s [{string.Join(", ", test.ImageShape)}].");
@@ -81,32 +88,48 @@ public static class EvaluateCommand
             (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
         table.WriteLine(EvaluationRun.Header);
         double[]? realSpread = conditional ? SampleEvaluation.WithinClassSpread(classifier, testImages, test.Labels) : null;   // once, for every row
-        void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage)
+        var rows = new List<EvaluationRow>();
+        void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage, int draw)
         {
             double? accuracy = conditional ? SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average() : null;
             double? spread = conditional
                 ? SampleEvaluation.SpreadRelativeToReal(SampleEvaluation.WithinClassSpread(classifier, images, labels), realSpread!)
                 : null;
-            string line = new EvaluationRow(sampler, spec, steps, distance.To(images), accuracy, spread, secondsPerImage, (int)images.shape[0]).ToCsv();
+            var row = new EvaluationRow(sampler, spec, steps, distance.To(images), accuracy, spread, secondsPerImage, (int)images.shape[0], draw);
+            rows.Add(row);
+            string line = row.ToCsv();
             table.WriteLine(line);
             table.Flush();
             Console.WriteLine(line);
         }
-        using (var trainImages = ImageDataset.ToModelRange(train.Images))
-            Row(EvaluationRow.FloorName, "", 0, trainImages, train.Labels, 0);
-
+        using var trainImages = ImageDataset.ToModelRange(train.Images);                        // [K N, C, H, W]
         using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
         ModelOutput ForBatch(int first, int size) => conditional
             ? model.Guided(asked.narrow(0, first, size).to(device), guidance)
             : model.Output;
         var generator = new Generator((ulong)seed);
-        foreach (var (spec, sampler) in samplers.Zip(sampling))
+        for (int draw = 1; draw <= repeats; draw++)
         {
-            var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}: {done}/{samples} images "));
-            var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, model.ImageShape, generator, device, progress);
-            Console.WriteLine();
-            using (images)
-                Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage);
+            int first = (draw - 1) * samples;
+            Row(EvaluationRow.FloorName, "", 0, trainImages.narrow(0, first, samples), train.Labels.narrow(0, first, samples), 0, draw);
+            foreach (var (spec, sampler) in samplers.Zip(sampling))
+            {
+                string drawNote = repeats > 1 ? $" (draw {draw}/{repeats})" : "";
+                var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}{drawNote}: {done}/{samples} images "));
+                var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, model.ImageShape, generator, device, progress);
+                Console.WriteLine();
+                using (images)
+                    Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw);
+            }
+        }
+        if (repeats > 1)
+        {
+            var summaries = new EvaluationRun([], rows).Summaries;
+            double floor = summaries.Single(s => s.IsFloor).MedianDistance;
+            Console.WriteLine($"median and range of {repeats} draws of {samples} images:");
+            foreach (var s in summaries)
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  {(s.IsFloor ? s.Sampler : s.Spec),-30} {s.MedianDistance,8:F2}  ({s.LowestDistance:F2} - {s.HighestDistance:F2})  {s.MedianDistance / floor,5:F2} x floor"));
         }
 
         if (bpdImages > 0)
