@@ -203,6 +203,7 @@ public class TrainingMonitorTests
     public void The_smoothed_loss_follows_the_loss_without_lagging_behind_its_start()
     {
         var monitor = new TrainingMonitor(totalSteps: 101, batchSize: 8);
+        Assert.Contains("step 0 / 101 · waiting for the first step", monitor.ToHtml());   // no NaN before the first step
         monitor.Add(new Diffusion.Training.StepResult(1, 1.0, 1e-3, 1, 0));
         Assert.Equal(1.0, monitor.Smoothed[0], 12);
         for (int step = 2; step <= 101; step++)

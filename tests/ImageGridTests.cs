@@ -66,3 +66,26 @@ public class ImageGridTests
         Assert.Throws<ArgumentException>(() => ImageGrid.From(images, columns: 3, rowLabels: ["only one"]));
     }
 }
+
+public class AnimationTests
+{
+    /// <summary>
+    /// A trajectory of 11 states (x_T after 0 steps .. x_0 after 10): on paper the animation is a strip of six of them,
+    /// the first row of each, labelled by the steps taken; on screen the GIF.
+    /// </summary>
+    [Fact]
+    public void A_printed_page_gets_a_strip_of_frames_instead_of_the_first_frame()
+    {
+        var states = Enumerable.Range(0, 11).Select(i => full(4, 1, 2, 2, -1f + 0.2f * i)).ToList();   // 4 images per state
+        var animation = Animation.FromTrajectory(states, columns: 2, scale: 1, frames: 11);
+        Assert.Equal(2, animation.PrintStrip.Columns);                                                      // the first row only
+        string html = animation.ToHtml();
+        Assert.Contains("@media print{.diffusion-animation>.on-screen{display:none}}", html);
+        Assert.Contains("class=\"on-screen\" src=\"data:image/gif;base64,", html);
+        Assert.Equal(["start", "after 2 of 10 steps", "after 4 of 10 steps", "after 6 of 10 steps", "after 8 of 10 steps",
+            "after 10 of 10 steps"], System.Text.RegularExpressions.Regex.Matches(html, ">(start|after [^<]*)<").Select(m => m.Groups[1].Value));
+        foreach (var state in states)
+            state.Dispose();
+    }
+}
+

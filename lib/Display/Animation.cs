@@ -7,14 +7,25 @@ namespace Diffusion.Display;
 
 /// <summary>
 /// An animated GIF of image grids, e.g. a denoising trajectory from pure noise to samples. Shown inline as the value
-/// of a cell; <see cref="Save"/> writes the .gif.
+/// of a cell; <see cref="Save"/> writes the .gif. A printed page cannot animate (it would show the first frame, pure
+/// noise), so on paper the animation is replaced by <see cref="PrintStrip"/>: a few of its frames, one row each.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
 public sealed class Animation : IHtmlView, IFigure
 {
-    private Animation(byte[] gif) => Gif = gif;
+    private Animation(byte[] gif, ImageGrid printStrip)
+    {
+        Gif = gif;
+        PrintStrip = printStrip;
+    }
 
     public byte[] Gif { get; }
+
+    /// <summary>What a printed page shows instead: <see cref="PrintFrames"/> evenly spaced frames, first row only, labelled by step.</summary>
+    public ImageGrid PrintStrip { get; }
+
+    /// <summary>How many frames the printed strip shows.</summary>
+    public const int PrintFrames = 6;
 
     /// <summary>
     /// Builds the animation from a trajectory (x_T first, x_0 last), keeping about <paramref name="frames"/> evenly
@@ -45,7 +56,7 @@ public sealed class Animation : IHtmlView, IFigure
             animation.Metadata.GetGifMetadata().RepeatCount = 0;                                       // loop forever
             using var stream = new MemoryStream();
             animation.SaveAsGif(stream);
-            return new Animation(stream.ToArray());
+            return new Animation(stream.ToArray(), Strip(trajectory, columns, scale, low, high));
         }
         finally
         {
@@ -58,5 +69,27 @@ public sealed class Animation : IHtmlView, IFigure
     /// <summary>Writes <see cref="Gif"/>.</summary>
     public void Save(string path) => File.WriteAllBytes(path, Gif);
 
-    public string ToHtml() => $"<img src=\"data:image/gif;base64,{Convert.ToBase64String(Gif)}\" style=\"image-rendering:pixelated\"/>";
+    /// <summary>
+    /// The first row of <see cref="PrintFrames"/> evenly spaced states, one above the other, each labelled with the
+    /// number of steps taken to reach it.
+    /// </summary>
+    private static ImageGrid Strip(IReadOnlyList<Tensor> trajectory, int columns, int scale, float low, float high)
+    {
+        var picked = Enumerable.Range(0, PrintFrames)
+            .Select(i => (int)Math.Round((double)i * (trajectory.Count - 1) / (PrintFrames - 1)))
+            .Distinct()
+            .ToList();
+        int shown = (int)Math.Min(columns, trajectory[0].shape[0]);
+        using var scope = NewDisposeScope();
+        var rows = cat(picked.Select(i => trajectory[i].narrow(0, 0, shown).cpu()).ToList(), 0);        // [frames * shown, C, H, W]
+        var labels = picked.Select(i => i == 0 ? "start" : $"after {i} of {trajectory.Count - 1} steps").ToList();
+        return ImageGrid.From(rows, shown, scale: scale, low: low, high: high, rowLabels: labels);
+    }
+
+    /// <summary>The GIF on screen; on a printed page (CSS print media) the strip of frames instead.</summary>
+    public string ToHtml() =>
+        "<div class=\"diffusion-animation\"><style>@media print{.diffusion-animation>.on-screen{display:none}}" +
+        "@media screen{.diffusion-animation>.on-paper{display:none}}</style>" +
+        $"<img class=\"on-screen\" src=\"data:image/gif;base64,{Convert.ToBase64String(Gif)}\" style=\"image-rendering:pixelated\"/>" +
+        $"<div class=\"on-paper\">{PrintStrip.ToHtml()}</div></div>";
 }

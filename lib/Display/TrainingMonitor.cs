@@ -53,8 +53,10 @@ public sealed class TrainingMonitor(long totalSteps, int batchSize) : IHtmlView
         long step = _steps.Count == 0 ? 0 : (long)_steps[^1];
         double perSecond = _clock.Elapsed.TotalSeconds > 0 ? (step - _firstStep) * batchSize / _clock.Elapsed.TotalSeconds : 0;
         var left = TimeSpan.FromSeconds(perSecond > 0 ? (totalSteps - step) * batchSize / perSecond : 0);
-        string status = string.Create(CultureInfo.InvariantCulture,
-            $"step {step} / {totalSteps} · loss {(_losses.Count > 0 ? _losses[^1] : double.NaN):F4} (smoothed {(_smoothed.Count > 0 ? _smoothed[^1] : double.NaN):F4}) · {perSecond:F0} images/s · {left:hh\\:mm\\:ss} left");
+        string status = _losses.Count == 0
+            ? $"step 0 / {totalSteps} · waiting for the first step"                                // shown before training starts
+            : string.Create(CultureInfo.InvariantCulture,
+                $"step {step} / {totalSteps} · loss {_losses[^1]:F4} (smoothed {_smoothed[^1]:F4}) · {perSecond:F0} images/s · {left:hh\\:mm\\:ss} left");
         var chart = _steps.Count < 2 ? null : Charts.Lines("Training loss", "step", "MSE",
             new LineSeries("loss", _steps, _losses), new LineSeries("smoothed", _steps, _smoothed));
         return $"<div data-live-view=\"{_liveId}\"><progress value=\"{step}\" max=\"{totalSteps}\" style=\"width:720px\"></progress><div>{status}</div>{(chart is null ? "" : ChartPage.Fragment(chart))}{Samples?.ToHtml()}</div>";
