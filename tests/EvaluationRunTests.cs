@@ -51,9 +51,7 @@ public class EvaluationRunTests
     public void The_evaluate_command_writes_a_run_that_reads_back()
     {
         using var folder = new TempFolder();
-        manual_seed(0);
-        using (var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0))
-            trainer.SaveModel(folder.File("tiny.bin"), "untrained tiny model for a test", TrainingData.FashionMnistImages);
+        SaveUntrainedTinyModel(folder.File("tiny.bin"));
 
         Assert.Equal(0, CliProcess.Run(["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--samplers", "ddim:2,dpm:3",
             "--out", folder.File("run.csv")]));
@@ -78,9 +76,7 @@ public class EvaluationRunTests
     public void Repeated_draws_are_independent_and_summarised_by_their_median()
     {
         using var folder = new TempFolder();
-        manual_seed(0);
-        using (var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0))
-            trainer.SaveModel(folder.File("tiny.bin"), "untrained tiny model for a test", TrainingData.FashionMnistImages);
+        SaveUntrainedTinyModel(folder.File("tiny.bin"));
 
         Assert.Equal(0, CliProcess.Run(["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--repeats", "3",
             "--samplers", "ddim:2", "--out", folder.File("run.csv")]));
@@ -114,5 +110,13 @@ public class EvaluationRunTests
             "--samples", "30000", "--repeats", "3", "--samplers", "none"]);
         Assert.Equal(1, code);
         Assert.Contains("needs 90,000 training images", errors);
+    }
+
+    /// <summary>An untrained Tiny model of Fashion-MNIST's shape, enough for the command to run end to end.</summary>
+    private static void SaveUntrainedTinyModel(string path)
+    {
+        manual_seed(0);
+        using var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0);
+        trainer.SaveModel(path, "untrained tiny model for a test", TrainingData.FashionMnistImages);
     }
 }

@@ -39,10 +39,7 @@ public sealed class Animation : IHtmlView, IFigure
             throw new ArgumentException("The trajectory is empty.", nameof(trajectory));
         if (frames < 2)
             throw new ArgumentOutOfRangeException(nameof(frames), frames, "Need at least 2 frames.");
-        var picked = Enumerable.Range(0, frames)
-            .Select(i => (int)Math.Round((double)i * (trajectory.Count - 1) / (frames - 1)))
-            .Distinct()
-            .ToList();
+        var picked = EvenlySpaced(trajectory.Count, frames);
         Image<Rgba32>? animation = null;
         try
         {
@@ -75,16 +72,19 @@ public sealed class Animation : IHtmlView, IFigure
     /// </summary>
     private static ImageGrid Strip(IReadOnlyList<Tensor> trajectory, int columns, int scale, float low, float high)
     {
-        var picked = Enumerable.Range(0, PrintFrames)
-            .Select(i => (int)Math.Round((double)i * (trajectory.Count - 1) / (PrintFrames - 1)))
-            .Distinct()
-            .ToList();
+        var picked = EvenlySpaced(trajectory.Count, PrintFrames);
         int shown = (int)Math.Min(columns, trajectory[0].shape[0]);
         using var scope = NewDisposeScope();
         var rows = cat(picked.Select(i => trajectory[i].narrow(0, 0, shown).cpu()).ToList(), 0);        // [frames * shown, C, H, W]
         var labels = picked.Select(i => i == 0 ? "start" : $"after {i} of {trajectory.Count - 1} steps").ToList();
         return ImageGrid.From(rows, shown, scale: scale, low: low, high: high, rowLabels: labels);
     }
+
+    /// <summary>About <paramref name="frames"/> evenly spaced indices into <paramref name="count"/> states, first and last included.</summary>
+    private static List<int> EvenlySpaced(int count, int frames) => Enumerable.Range(0, frames)
+        .Select(i => (int)Math.Round((double)i * (count - 1) / (frames - 1)))
+        .Distinct()
+        .ToList();
 
     /// <summary>The GIF on screen; on a printed page (CSS print media) the strip of frames instead.</summary>
     public string ToHtml() =>

@@ -111,7 +111,9 @@ public static class EvaluateCommand
         for (int draw = 1; draw <= repeats; draw++)
         {
             int first = (draw - 1) * samples;
-            Row(EvaluationRow.FloorName, "", 0, trainImages.narrow(0, first, samples), train.Labels.narrow(0, first, samples), 0, draw);
+            using (var realImages = trainImages.narrow(0, first, samples))                       // [N, C, H, W]: this draw's floor
+            using (var realLabels = train.Labels.narrow(0, first, samples))
+                Row(EvaluationRow.FloorName, "", 0, realImages, realLabels, 0, draw);
             foreach (var (spec, sampler) in samplers.Zip(sampling))
             {
                 string drawNote = repeats > 1 ? $" (draw {draw}/{repeats})" : "";
