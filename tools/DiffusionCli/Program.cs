@@ -3,7 +3,7 @@ using DiffusionCli;
 // diffusion <command> [options]; see each command's file for its options.
 string usage = """
     usage: diffusion <command> [options]
-      train   train a UNet on Fashion-MNIST (see TrainCommand.cs): --out DIR [--preset tiny|small|large] --steps N | --epochs E ...
+      train   train a UNet on Fashion-MNIST (see TrainCommand.cs): --out DIR [--preset tiny|small|large] [--width C] --steps N | --epochs E ...
       bench   measure forward, training and sampling throughput on this machine (see BenchCommand.cs)
       classifier  train the Fashion-MNIST classifier that judges samples in lessons 08-09 (see ClassifierCommand.cs)
       showcase  the README's pictures: a denoising GIF and a grid of samples (ShowcaseCommand.cs)

@@ -12,7 +12,7 @@ using TorchSharp;
 namespace DiffusionCli;
 
 /// <summary>
-/// diffusion train --out DIR [--preset tiny|small|large] [--steps N | --epochs E] [--classes] [--seed 0] [--max-images N]
+/// diffusion train --out DIR [--preset tiny|small|large] [--width C] [--steps N | --epochs E] [--classes] [--seed 0] [--max-images N]
 ///                 [--target epsilon|x0|velocity] [--min-snr GAMMA] [--schedule linear|cosine|...] [--batch 128]
 ///                 [--lr 2e-4] [--warmup 500] [--lr-decay constant|cosine] [--ema 0.999] [--checkpoint-every 500]
 /// diffusion train --out DIR --resume [--steps N | --epochs E] [--max-images N]   (the same data as before: it is checked)
@@ -30,11 +30,16 @@ public static class TrainCommand
             throw new ArgumentException("--out DIR is required: where the checkpoint, loss log and model go (e.g. --out out/runs/small).");
         output = Path.GetFullPath(output);
         var preset = options.Enum("preset", ModelPreset.Small);
+        var network = UNetConfig.FromPreset(preset);
+        if (options.Has("width"))
+            network = network with { BaseChannels = (int)options.Long("width", network.BaseChannels) };   // the preset's layout, wider or narrower
+        try { network.Validate(); }
+        catch (ArgumentException e) { throw new ArgumentException($"--width {network.BaseChannels} does not fit the {preset} preset: {e.Message}"); }
         bool conditional = options.Flag("classes");
         long seed = options.Long("seed", 0);
         bool resume = options.Flag("resume");
         int checkpointEvery = (int)options.Long("checkpoint-every", 500);
-        string[] recipeOptions = ["batch", "lr", "warmup", "lr-decay", "ema", "target", "min-snr", "schedule", "preset", "classes", "seed"];
+        string[] recipeOptions = ["batch", "lr", "warmup", "lr-decay", "ema", "target", "min-snr", "schedule", "preset", "width", "classes", "seed"];
         var given = recipeOptions.Where(options.Has).ToList();
         if (resume && given.Count > 0)
             throw new ArgumentException($"--resume continues the checkpoint's own recipe; drop {string.Join(", ", given.Select(g => "--" + g))}.");
@@ -79,7 +84,7 @@ public static class TrainCommand
             if (File.Exists(checkpoint))
                 throw new IOException($"{checkpoint} exists: add --resume to continue it, or choose another --out.");
             torch.manual_seed(seed);                                              // the initial weights
-            var modelConfig = UNetConfig.FromPreset(preset) with
+            var modelConfig = network with
             {
                 ImageChannels = data.Channels,
                 NumClasses = conditional ? data.ClassCount : 0,
