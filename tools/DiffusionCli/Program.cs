@@ -14,6 +14,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
     Console.WriteLine(usage);
     return args.Length == 0 ? 2 : 0;
 }
+Diffusion.Runtime.TorchLogging.ShowOnlyErrors();         // no screen of libtorch warnings (NNPACK on some CPUs) before the output
 try
 {
     var options = new Options(args.Skip(1));
