@@ -95,6 +95,33 @@ public class EvaluationRunTests
         Assert.Equal((samples.Min(), samples.Max()), (summary[1].LowestDistance, summary[1].HighestDistance));
     }
 
+    /// <summary>--guidance 0,3 on a conditional model: every sampler at every scale, the scale in its own column.</summary>
+    [Fact]
+    public void A_guidance_sweep_draws_every_sampler_at_every_scale()
+    {
+        using var folder = new TempFolder();
+        SaveUntrainedTinyModel(folder.File("tiny-classes.bin"), classes: 10);
+
+        var (code, errors) = CliProcess.RunForErrors(["evaluate", "--model", folder.File("tiny-classes.bin"), "--samples", "30",
+            "--repeats", "2", "--guidance", "0,3", "--samplers", "ddim:2", "--out", folder.File("sweep.csv")]);
+        Assert.True(code == 0, errors);
+
+        var run = EvaluationRun.Read(folder.File("sweep.csv"));
+        Assert.Equal([null, 0.0, 3.0, null, 0.0, 3.0], run.Rows.Select(r => r.Guidance));      // per draw: the floor, then each scale
+        Assert.All(run.Samplers, r => Assert.NotNull(r.ClassAccuracy));
+        Assert.Equal([(null, 2), (0.0, 2), (3.0, 2)], run.Summaries.Select(s => (s.Guidance, s.Draws)));
+        Assert.Contains("guidance 0, 3", run.Notes.Single(n => n.StartsWith("reference:")));
+    }
+
+    [Fact]
+    public void A_guidance_scale_that_is_not_a_number_is_refused()
+    {
+        var (code, errors) = CliProcess.RunForErrors(["evaluate", "--model", Path.Combine(RepoPaths.Root, "models", "fashion-mnist-small-classes.bin"),
+            "--guidance", "0,three", "--samplers", "none"]);
+        Assert.Equal(1, code);
+        Assert.Contains("--guidance expects numbers separated by commas, got 'three'", errors);
+    }
+
     [Fact]
     public void The_median_of_an_even_count_is_the_mean_of_the_middle_two()
     {
@@ -112,11 +139,11 @@ public class EvaluationRunTests
         Assert.Contains("needs 90,000 training images", errors);
     }
 
-    /// <summary>An untrained Tiny model of Fashion-MNIST's shape, enough for the command to run end to end.</summary>
-    private static void SaveUntrainedTinyModel(string path)
+    /// <summary>An untrained Tiny model of Fashion-MNIST's shape (class-conditional with classes &gt; 0), enough for the command to run end to end.</summary>
+    private static void SaveUntrainedTinyModel(string path, int classes = 0)
     {
         manual_seed(0);
-        using var trainer = new Trainer(new UNet(UNetConfig.Tiny), TrainerTests.Quick, CPU, seed: 0);
+        using var trainer = new Trainer(new UNet(UNetConfig.Tiny with { NumClasses = classes }), TrainerTests.Quick, CPU, seed: 0);
         trainer.SaveModel(path, "untrained tiny model for a test", TrainingData.FashionMnistImages);
     }
 }

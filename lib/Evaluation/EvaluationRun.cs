@@ -13,8 +13,10 @@ namespace Diffusion.Evaluation;
 /// <param name="ClassAccuracy">Share classified as the class asked for (mean over classes); null for an unconditional model.</param>
 /// <param name="WithinClassSpread">Within-class spread relative to real images; null for an unconditional model.</param>
 /// <param name="Draw">Which of the run's independent draws (1, 2, ...) the row measured; files without the column have 1.</param>
+/// <param name="Guidance">The classifier-free guidance scale a conditional model sampled with; null for the floor and for
+/// unconditional models (and in files from before the column).</param>
 public sealed record EvaluationRow(string Sampler, string Spec, int Steps, double FrechetDistance, double? ClassAccuracy,
-    double? WithinClassSpread, double SecondsPerImage, int Images, int Draw = 1)
+    double? WithinClassSpread, double SecondsPerImage, int Images, int Draw = 1, double? Guidance = null)
 {
     public const string FloorName = "real training images (floor)";
 
@@ -22,7 +24,7 @@ public sealed record EvaluationRow(string Sampler, string Spec, int Steps, doubl
 
     /// <summary>The row as one line of <see cref="EvaluationRun.Header"/>'s columns.</summary>
     public string ToCsv() => string.Create(CultureInfo.InvariantCulture,
-        $"{Sampler},{Spec},{Steps},{FrechetDistance:F3},{ClassAccuracy:F4},{WithinClassSpread:F3},{SecondsPerImage:F4},{Images},{Draw}");
+        $"{Sampler},{Spec},{Steps},{FrechetDistance:F3},{ClassAccuracy:F4},{WithinClassSpread:F3},{SecondsPerImage:F4},{Images},{Draw},{Guidance:G4}");
 }
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed record EvaluationRow(string Sampler, string Spec, int Steps, doubl
 /// </summary>
 public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<EvaluationRow> Rows)
 {
-    public const string Header = "sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images,draw";
+    public const string Header = "sampler,spec,steps,frechet_distance,class_accuracy,within_class_spread,seconds_per_image,images,draw,guidance";
 
     /// <summary>
     /// Real training images against the test set, at the run's sample size: the best any model can score. With several
@@ -47,9 +49,9 @@ public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<Ev
     /// <summary>How many independent draws the run made (1 unless it was run with --repeats).</summary>
     public int Draws => Rows.Count == 0 ? 0 : Rows.Max(r => r.Draw);
 
-    /// <summary>The floor first, then each sampler in the order measured: the median and range of its draws.</summary>
+    /// <summary>The floor first, then each sampler (at each guidance scale) in the order measured: the median and range of its draws.</summary>
     public IReadOnlyList<EvaluationSummary> Summaries => Rows
-        .GroupBy(r => (r.Sampler, r.Spec))
+        .GroupBy(r => (r.Sampler, r.Spec, r.Guidance))
         .Select(g => EvaluationSummary.Of(g.ToList()))
         .ToList();
 
@@ -92,7 +94,7 @@ public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<Ev
             double? Optional(string column) => columns.TryGetValue(column, out int c) && cells[c] != "" ? Number(cells[c]) : null;
             return new EvaluationRow(Cell("sampler"), Cell("spec"), (int)Number(Cell("steps")), Number(Cell("frechet_distance")),
                 Optional("class_accuracy"), Optional("within_class_spread"), Number(Cell("seconds_per_image")), (int)Number(Cell("images")),
-                (int)(Optional("draw") ?? 1));
+                (int)(Optional("draw") ?? 1), Optional("guidance"));
         }).ToList();
         return new EvaluationRun(notes, rows);
     }

@@ -13,7 +13,7 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 1000] [--repeats 1] [--batch 250]
-///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20 | none] [--guidance 3] [--bpd-images 0] [--seed 0] [--out FILE.csv]
+///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20 | none] [--guidance 3 | 0,1,2,3,5] [--bpd-images 0] [--seed 0] [--out FILE.csv]
 /// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
 /// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set).
 /// With --repeats K it makes K independent draws of all that (draw k's floor uses training images (k-1)N .. kN-1), one
@@ -21,7 +21,8 @@ namespace DiffusionCli;
 /// A class-conditional model draws the classes in turn (image i asks for class i mod K) with classifier-free guidance
 /// --guidance, and two more columns appear: the share the classifier assigns to the class asked for, and the
 /// within-class spread relative to real images (<see cref="SampleEvaluation.SpreadRelativeToReal"/>); the floor row
-/// gives both for the real training images. With
+/// gives both for the real training images. Several scales (--guidance 0,1,2,3,5) sweep the guidance: every sampler
+/// draws at every scale, and the guidance column says which. With
 /// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. The model samples with
 /// its own schedule and prediction target. One run writes one CSV file (never an existing one): '#' lines with the command,
 /// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured.
@@ -48,7 +49,7 @@ public static class EvaluateCommand
             throw new ArgumentException($"--samplers: {e.Message}", e);
         }
         bool guidanceGiven = options.Has("guidance");
-        double guidance = options.Double("guidance", 3.0);
+        var guidances = options.DoubleList("guidance", "3");
         int bpdImages = (int)options.Long("bpd-images", 0);
         long seed = options.Long("seed", 0);
         string output = Path.GetFullPath(options.String("out", Path.Combine(course.OutputFolder, "evaluation",
@@ -56,6 +57,8 @@ public static class EvaluateCommand
         options.RejectUnknown();
         if (samples < 2) throw new ArgumentException("--samples must be at least 2 (a covariance needs two images).");
         if (repeats < 1) throw new ArgumentException("--repeats must be at least 1.");
+        if (guidances.Count == 0 || guidances.Any(g => !(g >= 0) || double.IsInfinity(g)))
+            throw new ArgumentException("--guidance takes one or more finite scales >= 0, e.g. 3 or 0,1,2,3,5.");
         if (File.Exists(output))
             throw new IOException($"{output} exists; every run gets a file of its own (choose another --out, or delete it).");
 
@@ -85,17 +88,19 @@ public static class EvaluateCommand
         table.WriteLine($"# {EvaluationRun.ClassifierNote(Path.GetRelativePath(Environment.CurrentDirectory, classifierPath), aboutClassifier)}");   // no machine paths in stored files
         table.WriteLine($"# timing: on {device} with {get_num_threads()} threads, batches of {batch}");
         table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
-            (conditional ? string.Create(CultureInfo.InvariantCulture, $"; class i mod {model.ClassCount} asked for image i, guidance {guidance:G3}") : ""));
+            (conditional ? $"; class i mod {model.ClassCount} asked for image i, guidance " +
+                string.Join(", ", guidances.Select(g => g.ToString("G3", CultureInfo.InvariantCulture))) : ""));
         table.WriteLine(EvaluationRun.Header);
         double[]? realSpread = conditional ? SampleEvaluation.WithinClassSpread(classifier, testImages, test.Labels) : null;   // once, for every row
         var rows = new List<EvaluationRow>();
-        void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage, int draw)
+        void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage, int draw, double? guidance)
         {
             double? accuracy = conditional ? SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average() : null;
             double? spread = conditional
                 ? SampleEvaluation.SpreadRelativeToReal(SampleEvaluation.WithinClassSpread(classifier, images, labels), realSpread!)
                 : null;
-            var row = new EvaluationRow(sampler, spec, steps, distance.To(images), accuracy, spread, secondsPerImage, (int)images.shape[0], draw);
+            var row = new EvaluationRow(sampler, spec, steps, distance.To(images), accuracy, spread, secondsPerImage, (int)images.shape[0], draw,
+                guidance);
             rows.Add(row);
             string line = row.ToCsv();
             table.WriteLine(line);
@@ -104,7 +109,7 @@ public static class EvaluateCommand
         }
         using var trainImages = ImageDataset.ToModelRange(train.Images);                        // [K N, C, H, W]
         using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
-        ModelOutput ForBatch(int first, int size) => conditional
+        Func<int, int, ModelOutput> ForBatch(double guidance) => (first, size) => conditional
             ? model.Guided(asked.narrow(0, first, size).to(device), guidance)
             : model.Output;
         var generator = new Generator((ulong)seed);
@@ -113,16 +118,18 @@ public static class EvaluateCommand
             int first = (draw - 1) * samples;
             using (var realImages = trainImages.narrow(0, first, samples))                       // [N, C, H, W]: this draw's floor
             using (var realLabels = train.Labels.narrow(0, first, samples))
-                Row(EvaluationRow.FloorName, "", 0, realImages, realLabels, 0, draw);
-            foreach (var (spec, sampler) in samplers.Zip(sampling))
-            {
-                string drawNote = repeats > 1 ? $" (draw {draw}/{repeats})" : "";
-                var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}{drawNote}: {done}/{samples} images "));
-                var (images, secondsPerImage) = sampler.Generate(ForBatch, samples, batch, model.ImageShape, generator, device, progress);
-                Console.WriteLine();
-                using (images)
-                    Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw);
-            }
+                Row(EvaluationRow.FloorName, "", 0, realImages, realLabels, 0, draw, guidance: null);
+            foreach (double guidance in conditional ? guidances : guidances.Take(1))
+                foreach (var (spec, sampler) in samplers.Zip(sampling))
+                {
+                    string note = (conditional && guidances.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" at guidance {guidance:G3}") : "")
+                        + (repeats > 1 ? $" (draw {draw}/{repeats})" : "");
+                    var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}{note}: {done}/{samples} images "));
+                    var (images, secondsPerImage) = sampler.Generate(ForBatch(guidance), samples, batch, model.ImageShape, generator, device, progress);
+                    Console.WriteLine();
+                    using (images)
+                        Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw, conditional ? guidance : null);
+                }
         }
         if (repeats > 1)
         {
@@ -131,7 +138,7 @@ public static class EvaluateCommand
             Console.WriteLine($"median and range of {repeats} draws of {samples} images:");
             foreach (var s in summaries)
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(s.IsFloor ? s.Sampler : s.Spec),-30} {s.MedianDistance,8:F2}  ({s.LowestDistance:F2} - {s.HighestDistance:F2})  {s.MedianDistance / floor,5:F2} x floor"));
+                    $"  {(s.IsFloor ? s.Sampler : s.Spec + (s.Guidance is double g ? $" s={g:G3}" : "")),-30} {s.MedianDistance,8:F2}  ({s.LowestDistance:F2} - {s.HighestDistance:F2})  {s.MedianDistance / floor,5:F2} x floor"));
         }
 
         if (bpdImages > 0)

@@ -36,6 +36,13 @@ public sealed class Options
     public long Long(string name, long fallback) => Parse(name, fallback, long.Parse);
     public double Double(string name, double fallback) => Parse(name, fallback, s => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture));
 
+    /// <summary>A comma-separated list of numbers, e.g. --guidance 0,1,3.</summary>
+    public List<double> DoubleList(string name, string fallback) =>
+        String(name, fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(text => double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture,
+                out double value) ? value : throw new ArgumentException($"--{name} expects numbers separated by commas, got '{text}'."))
+            .ToList();
+
     /// <summary>Call after reading every option: rejects any that the command does not know.</summary>
     public void RejectUnknown()
     {
