@@ -137,8 +137,11 @@ public static class EvaluateCommand
             double floor = summaries.Single(s => s.IsFloor).MedianDistance;
             Console.WriteLine($"median and range of {repeats} draws of {samples} images:");
             foreach (var s in summaries)
+            {
+                string name = s.IsFloor ? s.Sampler : s.Spec + (s.Guidance is double g ? " s=" + g.ToString("G3", CultureInfo.InvariantCulture) : "");
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"  {(s.IsFloor ? s.Sampler : s.Spec + (s.Guidance is double g ? $" s={g:G3}" : "")),-30} {s.MedianDistance,8:F2}  ({s.LowestDistance:F2} - {s.HighestDistance:F2})  {s.MedianDistance / floor,5:F2} x floor"));
+                    $"  {name,-30} {s.MedianDistance,8:F2}  ({s.LowestDistance:F2} - {s.HighestDistance:F2})  {s.MedianDistance / floor,5:F2} x floor"));
+            }
         }
 
         if (bpdImages > 0)
