@@ -109,8 +109,10 @@ public static class EvaluateCommand
         }
         using var trainImages = ImageDataset.ToModelRange(train.Images);                        // [K N, C, H, W]
         using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
-        Func<int, int, ModelOutput> ForBatch(double guidance) => (first, size) => conditional
-            ? model.Guided(asked.narrow(0, first, size).to(device), guidance)
+        // the scales to draw at: each given one for a conditional model, "no guidance" (null) for an unconditional one
+        List<double?> scales = conditional ? guidances.Select(g => (double?)g).ToList() : [null];
+        Func<int, int, ModelOutput> ForBatch(double? guidance) => (first, size) => guidance is double scale
+            ? model.Guided(asked.narrow(0, first, size).to(device), scale)
             : model.Output;
         var generator = new Generator((ulong)seed);
         for (int draw = 1; draw <= repeats; draw++)
@@ -119,16 +121,16 @@ public static class EvaluateCommand
             using (var realImages = trainImages.narrow(0, first, samples))                       // [N, C, H, W]: this draw's floor
             using (var realLabels = train.Labels.narrow(0, first, samples))
                 Row(EvaluationRow.FloorName, "", 0, realImages, realLabels, 0, draw, guidance: null);
-            foreach (double guidance in conditional ? guidances : guidances.Take(1))
+            foreach (double? guidance in scales)
                 foreach (var (spec, sampler) in samplers.Zip(sampling))
                 {
-                    string note = (conditional && guidances.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" at guidance {guidance:G3}") : "")
+                    string note = (scales.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" at guidance {guidance:G3}") : "")
                         + (repeats > 1 ? $" (draw {draw}/{repeats})" : "");
                     var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}{note}: {done}/{samples} images "));
                     var (images, secondsPerImage) = sampler.Generate(ForBatch(guidance), samples, batch, model.ImageShape, generator, device, progress);
                     Console.WriteLine();
                     using (images)
-                        Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw, conditional ? guidance : null);
+                        Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw, guidance);
                 }
         }
         if (repeats > 1)
