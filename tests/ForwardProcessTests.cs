@@ -83,7 +83,8 @@ public class ForwardProcessTests
         Assert.True(epsFromV.allclose(eps, rtol: 0, atol: 1e-10));
         foreach (PredictionTarget target in Enum.GetValues<PredictionTarget>())
         {
-            var prediction = target switch { PredictionTarget.Epsilon => eps, PredictionTarget.X0 => x0, _ => v };
+            using var u = DiffusionProcess.FlowVelocity(x0, eps);                              // u = eps - x_0
+            var prediction = target switch { PredictionTarget.Epsilon => eps, PredictionTarget.X0 => x0, PredictionTarget.Velocity => v, _ => u };
             using var read = new DiffusionProcess(Schedule, target).Interpret(prediction, xt, t, clipX0: false);
             Assert.True(read.Eps.allclose(eps, rtol: 0, atol: 1e-8));
             Assert.True(read.X0.allclose(x0, rtol: 0, atol: 1e-8));

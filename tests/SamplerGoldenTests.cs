@@ -38,7 +38,9 @@ public class SamplerGoldenTests(ITestOutputHelper output)
     public static TheoryData<string, PredictionTarget> Cases()
     {
         var cases = new TheoryData<string, PredictionTarget>();
-        foreach (var target in Enum.GetValues<PredictionTarget>())
+        // The golden outputs were recorded on the linear schedule for eps, x_0 and v; the flow velocity is checked against
+        // closed forms on its own schedule instead (FlowMatchingTests).
+        foreach (var target in new[] { PredictionTarget.Epsilon, PredictionTarget.X0, PredictionTarget.Velocity })
             foreach (string spec in new[] { "ddpm", "ddim:10", "ddim:10:eta=1", "dpm:10", "dpm:10:spacing=even" })
                 foreach (bool clip in new[] { true, false })
                     cases.Add(clip ? spec : spec + ":noclip", target);

@@ -201,14 +201,16 @@ public class SamplerTests(ITestOutputHelper output)
         Assert.Empty(SamplerSpec.ParseList("none"));
         Assert.Equal("ddim:50:eta=0.5", SamplerSpec.Parse("ddim:50:eta=0.5").Text);
         Assert.Equal("DDIM eta=0.5, 50 steps", SamplerSpec.Parse("ddim:50:eta=0.5").ToString());
-        Assert.Contains("known: ddpm, ddim, dpm", Assert.Throws<FormatException>(() => SamplerSpec.Parse("euler:20")).Message);
+        Assert.Contains("known: ddpm, ddim, dpm, euler, heun", Assert.Throws<FormatException>(() => SamplerSpec.Parse("lms:20")).Message);
         Assert.Contains("'fast'", Assert.Throws<FormatException>(() => SamplerSpec.Parse("ddim:fast")).Message);
         Assert.Contains("needs a step count", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("ddim").Create(Process)).Message);
         Assert.Contains("no eta", Assert.Throws<ArgumentException>(() => SamplerSpec.Parse("dpm:20:eta=1").Create(Process)).Message);
         foreach (var kind in Enum.GetValues<SamplerKind>())                                      // every kind is tagged and can be built
         {
-            var sampler = new SamplerSpec(kind, kind == SamplerKind.Ddpm ? null : 10).Create(Process);
-            Assert.Equal(0, sampler.Timesteps[^1]);
+            bool flowOnly = kind is SamplerKind.Euler or SamplerKind.Heun;                       // they integrate the flow's ODE
+            var process = flowOnly ? new DiffusionProcess(NoiseSchedule.RectifiedFlow(), PredictionTarget.FlowVelocity) : Process;
+            var sampler = new SamplerSpec(kind, kind == SamplerKind.Ddpm ? null : 10).Create(process);
+            Assert.Equal(flowOnly ? 99 : 0, sampler.Timesteps[^1]);                               // trailing: the last step goes from 99 to x_0
         }
     }
 

@@ -10,10 +10,12 @@ namespace Diffusion.Applications;
 /// has to make the rest agree with them. For each visited step i, from t = Timesteps[i] to the next level s:
 ///
 ///   1. x_s(unknown) = the sampler's Step from x_t                                  (RePaint eq. 8, second line)
-///   2. x_s(known)   = sqrt(abar_s) x_0 + sqrt(1 - abar_s) z; x_0 itself after t = 0 (eq. 8, first line; Ho et al. eq. 4)
+///   2. x_s(known)   = alpha_s x_0 + sigma_s z; x_0 itself after t = 0         (eq. 8, first line; Ho et al. eq. 4 with
+///                     alpha_s = sqrt(abar_s), sigma_s = sqrt(1 - abar_s) when the schedule is variance preserving)
 ///   3. x_s          = m x_s(known) + (1 - m) x_s(unknown)                          (eq. 8, third line)
-///   4. resampling (r &gt; 1): jump back, x_t = sqrt(abar_t / abar_s) x_s + sqrt(1 - abar_t / abar_s) z, a sample of
-///      q(x_t | x_s), and repeat 1-3; r times in all                               (sec. 4.2, jump length 1)
+///   4. resampling (r &gt; 1): jump back, x_t = alpha_ts x_s + sigma_ts z with alpha_ts = alpha_t / alpha_s and
+///      sigma_ts^2 = sigma_t^2 - alpha_ts^2 sigma_s^2 (sqrt(abar_t / abar_s) and 1 - abar_t / abar_s when variance
+///      preserving), a sample of q(x_t | x_s), and repeat 1-3; r times in all     (sec. 4.2, jump length 1)
 ///
 /// Step 3 pastes a known region that the model has not seen yet next to an unknown region generated without it; the
 /// jump back lets the model see both and harmonise them, so the seam fades (RePaint, fig. 3). The last composition uses
@@ -39,11 +41,14 @@ public static class Inpainting
         using var known = mask.to(image.dtype, image.device);                                  // m   [B or 1, 1, H, W]
         using var unknown = 1 - known;                                                         // 1 - m
         var x = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);  // x_T ~ N(0, I)   [B, C, H, W]
-        var abar = sampler.Schedule.AlphaBars;
+        var (alpha, sigma) = (sampler.Schedule.SignalScales, sampler.Schedule.NoiseScales);   // sqrt(abar), sqrt(1 - abar)
         for (int i = 0; i < sampler.Timesteps.Count; i++)
         {
             int t = sampler.Timesteps[i];
-            double abarT = abar[t], abarS = i + 1 < sampler.Timesteps.Count ? abar[sampler.Timesteps[i + 1]] : 1.0;
+            bool last = i + 1 == sampler.Timesteps.Count;
+            double alphaS = last ? 1.0 : alpha[sampler.Timesteps[i + 1]], sigmaS = last ? 0.0 : sigma[sampler.Timesteps[i + 1]];
+            double alphaTs = alpha[t] / alphaS;                                                   // sqrt(abar_t / abar_s)
+            double sigmaTs = Math.Sqrt(Math.Max(sigma[t] * sigma[t] - alphaTs * alphaTs * sigmaS * sigmaS, 0));   // sqrt(1 - abar_t / abar_s)
             for (int round = 0; round < resampling; round++)
             {
                 using var scope = NewDisposeScope();
@@ -51,12 +56,12 @@ public static class Inpainting
                 var time = full(x.shape[0], (long)t, dtype: ScalarType.Int64, device: x.device);            // [B]
                 var generated = sampler.Step(model(x, time), i, x, generator).Previous;                     // step 1
                 var noise = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);
-                var knownAtS = Math.Sqrt(abarS) * image + Math.Sqrt(1 - abarS) * noise;                    // step 2
+                var knownAtS = alphaS * image + sigmaS * noise;                                            // step 2
                 var composed = known * knownAtS + unknown * generated;                                     // step 3
                 if (round + 1 < resampling)                                                                // step 4: back to level t
                 {
                     var z = randn(image.shape, dtype: image.dtype, generator: generator).to(image.device);
-                    composed = Math.Sqrt(abarT / abarS) * composed + Math.Sqrt(1 - abarT / abarS) * z;
+                    composed = alphaTs * composed + sigmaTs * z;
                 }
                 x.Dispose();
                 x = composed.MoveToOuterDisposeScope();

@@ -9,9 +9,11 @@ namespace Diffusion.Ddpm;
 ///   1. target_t = eps                                          (Ho et al. 2020, eq. 14: L_simple)
 ///               | x_0                                          (the clean image)
 ///               | v = sqrt(abar_t) eps - sqrt(1 - abar_t) x_0  (Salimans and Ho 2022, sec. 4)
+///               | u = eps - x_0                                (Liu et al. 2023, eq. 1: the flow velocity)
 ///   2. e_b      = mean over pixels of (prediction_b - target_b)^2                      per image  [B]
 ///   3. w_t      = 1, or Min-SNR-gamma: min(SNR_t, gamma) / SNR_t for eps, min(SNR_t, gamma) for x_0,
-///                 min(SNR_t, gamma) / (SNR_t + 1) for v                 (Hang et al. 2023, eq. 12 and sec. 3.4)
+///                 min(SNR_t, gamma) / (SNR_t + 1) for v                 (Hang et al. 2023, eq. 12 and sec. 3.4);
+///                 the flow velocity trains unweighted, as Liu et al. and Lipman et al. do
 ///   4. loss     = mean over the batch of w_{t_b} e_b
 ///
 /// With the eps target and no weighting this is exactly L_simple (<see cref="Simple"/>). The weights are computed once
@@ -27,6 +29,9 @@ public sealed class DiffusionLoss
     {
         if (minSnrGamma is <= 0 or double.NaN)
             throw new ArgumentOutOfRangeException(nameof(minSnrGamma), minSnrGamma, "Min-SNR gamma must be positive.");
+        if (minSnrGamma is not null && process.Target == PredictionTarget.FlowVelocity)
+            throw new ArgumentException("Min-SNR weighting is defined here for eps, x_0 and v; the flow velocity trains with the plain " +
+                "mean squared error (Liu et al. 2023; Lipman et al. 2023).", nameof(minSnrGamma));
         _process = process;
         MinSnrGamma = minSnrGamma;
         Weights = new ScheduleTable(process.Schedule.Snr.Select(snr => minSnrGamma is not double gamma ? 1.0 : Target switch   // step 3

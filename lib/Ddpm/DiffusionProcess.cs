@@ -12,7 +12,7 @@ namespace Diffusion.Ddpm;
 /// |-----------------------------|------------------------------------------------------|---------------------------|
 /// | AddNoise                    | a sample of q(x_t given x_0)                         | Ho et al. 2020, eq. 4     |
 /// | PosteriorMean / ...Variance | q(x_{t-1} given x_t, x_0)                            | Ho, eqs. 6-7              |
-/// | X0FromEps, EpsFromX0, ...   | every conversion between eps, x_0 and v              | eq. 4; Salimans and Ho 2022 |
+/// | X0FromEps, EpsFromX0, ...   | every conversion between eps, x_0, v and u           | eq. 4; Salimans and Ho 2022; Liu et al. 2023 |
 /// | TargetFor                   | what the network should output for (x_0, eps, t)     | Ho eq. 14; Salimans and Ho |
 /// | Interpret                   | the network's output read as x_0 and eps, clipped once | Ho eq. 15                |
 /// | ReverseMean, ReverseStep    | mean and log variance of p_theta(x_{t-1} given x_t)  | Ho, eqs. 7, 11 and sec. 3.2 |
@@ -30,6 +30,12 @@ public sealed class DiffusionProcess
         ArgumentNullException.ThrowIfNull(schedule);
         if (!Enum.IsDefined(target))
             throw new ArgumentOutOfRangeException(nameof(target), target, "Unknown prediction target.");
+        if (target == PredictionTarget.Velocity && !schedule.IsVariancePreserving)
+            throw new ArgumentException($"v prediction (Salimans and Ho 2022) needs a variance-preserving schedule; the {schedule.Kind} " +
+                "schedule's network predicts the flow velocity u = eps - x_0 (PredictionTarget.FlowVelocity) or x_0.", nameof(target));
+        if (target == PredictionTarget.Epsilon && schedule.SignalScales[^1] == 0)
+            throw new ArgumentException($"The {schedule.Kind} schedule ends in pure noise (alpha_T = 0), where an eps network cannot " +
+                "give x_0 = (x_t - sigma_t eps) / alpha_t; predict x_0 or the flow velocity (Lin et al. 2024, sec. 3.2).", nameof(target));
         Schedule = schedule;
         Target = target;
         ReverseVariance = reverseVariance;
@@ -40,7 +46,7 @@ public sealed class DiffusionProcess
 
     public NoiseSchedule Schedule { get; }
 
-    /// <summary>What the network outputs: eps, x_0 or v.</summary>
+    /// <summary>What the network outputs: eps, x_0, v or the flow velocity u.</summary>
     public PredictionTarget Target { get; }
 
     /// <summary>Which fixed sigma_t^2 the reverse step uses (Ho et al., sec. 3.2).</summary>
@@ -76,11 +82,11 @@ public sealed class DiffusionProcess
 
     // ---- q(x_t | x_0) and the posterior ----------------------------------------------------------------------------
 
-    /// <summary>x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps, a sample of q(x_t | x_0) (Ho eq. 4).</summary>
+    /// <summary>x_t = alpha_t x_0 + sigma_t eps, a sample of q(x_t | x_0) (Ho eq. 4: alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t)).</summary>
     public Tensor AddNoise(Tensor x0, Tensor eps, Tensor t)
     {
-        using var signal = Schedule.SqrtAlphaBars.Gather(t, x0);                                 // [B, 1, 1, 1]
-        using var noise = Schedule.SqrtOneMinusAlphaBars.Gather(t, x0);
+        using var signal = Schedule.SignalScales.Gather(t, x0);                                  // [B, 1, 1, 1]
+        using var noise = Schedule.NoiseScales.Gather(t, x0);
         return signal * x0 + noise * eps;
     }
 
@@ -98,46 +104,69 @@ public sealed class DiffusionProcess
     /// <summary>log beta-tilde_t, with t = 0 (where beta-tilde is 0) clipped to the value at t = 1.</summary>
     public Tensor PosteriorLogVariance(Tensor t, Tensor like) => Schedule.PosteriorLogVarianceClipped.Gather(t, like);
 
-    // ---- eps, x_0 and v: every conversion, here only -----------------------------------------------------------------
+    // ---- eps, x_0, v and u: every conversion, here only ---------------------------------------------------------------
+    // All follow from x_t = alpha_t x_0 + sigma_t eps (eq. 4 with alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t)).
 
-    /// <summary>x_0 = (x_t - sqrt(1 - abar_t) eps) / sqrt(abar_t): eq. 4 solved for x_0 (Ho eq. 15).</summary>
+    /// <summary>x_0 = (x_t - sigma_t eps) / alpha_t: eq. 4 solved for x_0 (Ho eq. 15).</summary>
     public Tensor X0FromEps(Tensor xt, Tensor eps, Tensor t)
     {
-        using var signal = Schedule.SqrtAlphaBars.Gather(t, xt);
-        using var noise = Schedule.SqrtOneMinusAlphaBars.Gather(t, xt);
+        using var signal = Schedule.SignalScales.Gather(t, xt);
+        using var noise = Schedule.NoiseScales.Gather(t, xt);
         return (xt - noise * eps) / signal;
     }
 
-    /// <summary>eps = (x_t - sqrt(abar_t) x_0) / sqrt(1 - abar_t): eq. 4 solved for eps.</summary>
+    /// <summary>eps = (x_t - alpha_t x_0) / sigma_t: eq. 4 solved for eps.</summary>
     public Tensor EpsFromX0(Tensor xt, Tensor x0, Tensor t)
     {
-        using var signal = Schedule.SqrtAlphaBars.Gather(t, xt);
-        using var noise = Schedule.SqrtOneMinusAlphaBars.Gather(t, xt);
+        using var signal = Schedule.SignalScales.Gather(t, xt);
+        using var noise = Schedule.NoiseScales.Gather(t, xt);
         return (xt - signal * x0) / noise;
     }
 
-    /// <summary>The velocity v = sqrt(abar_t) eps - sqrt(1 - abar_t) x_0 (Salimans and Ho 2022, sec. 4).</summary>
+    /// <summary>The velocity v = alpha_t eps - sigma_t x_0 (Salimans and Ho 2022, sec. 4; variance-preserving schedules).</summary>
     public Tensor Velocity(Tensor x0, Tensor eps, Tensor t)
     {
-        using var signal = Schedule.SqrtAlphaBars.Gather(t, x0);
-        using var noise = Schedule.SqrtOneMinusAlphaBars.Gather(t, x0);
+        using var signal = Schedule.SignalScales.Gather(t, x0);
+        using var noise = Schedule.NoiseScales.Gather(t, x0);
         return signal * eps - noise * x0;
     }
 
-    /// <summary>x_0 = sqrt(abar_t) x_t - sqrt(1 - abar_t) v (from eq. 4 and the definition of v).</summary>
+    /// <summary>x_0 = alpha_t x_t - sigma_t v (from eq. 4 and the definition of v, with alpha^2 + sigma^2 = 1).</summary>
     public Tensor X0FromVelocity(Tensor xt, Tensor v, Tensor t)
     {
-        using var signal = Schedule.SqrtAlphaBars.Gather(t, xt);
-        using var noise = Schedule.SqrtOneMinusAlphaBars.Gather(t, xt);
+        using var signal = Schedule.SignalScales.Gather(t, xt);
+        using var noise = Schedule.NoiseScales.Gather(t, xt);
         return signal * xt - noise * v;
     }
 
-    /// <summary>eps = sqrt(1 - abar_t) x_t + sqrt(abar_t) v.</summary>
+    /// <summary>eps = sigma_t x_t + alpha_t v.</summary>
     public Tensor EpsFromVelocity(Tensor xt, Tensor v, Tensor t)
     {
-        using var signal = Schedule.SqrtAlphaBars.Gather(t, xt);
-        using var noise = Schedule.SqrtOneMinusAlphaBars.Gather(t, xt);
+        using var signal = Schedule.SignalScales.Gather(t, xt);
+        using var noise = Schedule.NoiseScales.Gather(t, xt);
         return noise * xt + signal * v;
+    }
+
+    /// <summary>
+    /// The flow velocity u = eps - x_0 (Liu et al. 2023, eq. 1; Lipman et al. 2023): on the rectified flow's path
+    /// x_t = (1 - t) x_0 + t eps it is dx_t / dt, the direction the sample moves in.
+    /// </summary>
+    public static Tensor FlowVelocity(Tensor x0, Tensor eps) => eps - x0;
+
+    /// <summary>x_0 = (x_t - sigma_t u) / (alpha_t + sigma_t): x_t and u solved for x_0 (x_t - t u on the rectified flow).</summary>
+    public Tensor X0FromFlowVelocity(Tensor xt, Tensor u, Tensor t)
+    {
+        using var signal = Schedule.SignalScales.Gather(t, xt);
+        using var noise = Schedule.NoiseScales.Gather(t, xt);
+        return (xt - noise * u) / (signal + noise);
+    }
+
+    /// <summary>eps = (x_t + alpha_t u) / (alpha_t + sigma_t) (x_t + (1 - t) u on the rectified flow).</summary>
+    public Tensor EpsFromFlowVelocity(Tensor xt, Tensor u, Tensor t)
+    {
+        using var signal = Schedule.SignalScales.Gather(t, xt);
+        using var noise = Schedule.NoiseScales.Gather(t, xt);
+        return (xt + signal * u) / (signal + noise);
     }
 
     /// <summary>What the network should output for x_t made from <paramref name="x0"/> and <paramref name="eps"/> at t.</summary>
@@ -146,6 +175,7 @@ public sealed class DiffusionProcess
         PredictionTarget.Epsilon => eps.alias(),
         PredictionTarget.X0 => x0.alias(),
         PredictionTarget.Velocity => Velocity(x0, eps, t),
+        PredictionTarget.FlowVelocity => FlowVelocity(x0, eps),
         _ => throw new InvalidOperationException($"Unknown prediction target {Target}."),
     };
 
@@ -168,6 +198,7 @@ public sealed class DiffusionProcess
             PredictionTarget.Epsilon => (X0FromEps(xt, output, t), output.alias()),
             PredictionTarget.X0 => (output.alias(), EpsFromX0(xt, output, t)),
             PredictionTarget.Velocity => (X0FromVelocity(xt, output, t), EpsFromVelocity(xt, output, t)),
+            PredictionTarget.FlowVelocity => (X0FromFlowVelocity(xt, output, t), EpsFromFlowVelocity(xt, output, t)),
             _ => throw new InvalidOperationException($"Unknown prediction target {Target}."),
         };
         if (clipX0)

@@ -38,9 +38,10 @@ public sealed class VariationalBound
         _process = process;
         var schedule = process.Schedule;
         ReverseLogVariances = reverseLogVariances;
-        // eq. 12: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)); undefined for the decoder step t = 0.
+        // eq. 12: w_t = beta_t^2 / (2 sigma_t^2 alpha_t (1 - abar_t)), with 1 - abar_t the noise variance of x_t;
+        // undefined for the decoder step t = 0.
         EpsilonWeights = new(schedule.Betas.Select((beta, t) => t == 0 ? double.NaN
-            : beta * beta / (2 * Math.Exp(reverseLogVariances[t]) * schedule.Alphas[t] * (1 - schedule.AlphaBars[t]))));
+            : beta * beta / (2 * Math.Exp(reverseLogVariances[t]) * schedule.Alphas[t] * schedule.NoiseVariances[t])));
     }
 
     /// <summary>
@@ -83,9 +84,9 @@ public sealed class VariationalBound
     {
         using var scope = NewDisposeScope();
         var last = tensor(Schedule.Steps - 1);
-        var mean = Schedule.SqrtAlphaBars.Gather(last, x0) * x0;                              // sqrt(abar_T) x_0
-        var logVariance = Schedule.LogOneMinusAlphaBars.Gather(last, x0);                    // log(1 - abar_T)
-        var kl = Gaussian.Kl(mean, logVariance.expand_as(x0), zeros_like(x0), zeros_like(x0));
+        var mean = Schedule.SignalScales.Gather(last, x0) * x0;                               // sqrt(abar_T) x_0
+        var logVariance = full_like(x0, Math.Log(Schedule.NoiseVariances[^1]));              // log(1 - abar_T), in double
+        var kl = Gaussian.Kl(mean, logVariance, zeros_like(x0), zeros_like(x0));
         return kl.flatten(1).sum(1).MoveToOuterDisposeScope();
     }
 

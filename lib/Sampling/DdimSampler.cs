@@ -12,6 +12,12 @@ namespace Diffusion.Sampling;
 ///   2. sigma = eta sqrt((1 - abar_s) / (1 - abar_t)) sqrt(1 - abar_t / abar_s)             (eq. 16)
 ///   3. x_s   = sqrt(abar_s) x0 + sqrt(1 - abar_s - sigma^2) eps + sigma z                  (eq. 12)
 ///
+/// Written for any schedule x_t = alpha_t x_0 + sigma_t eps (<see cref="NoiseSchedule.SignalScales"/>, which the paper's
+/// sqrt(abar) and sqrt(1 - abar) are when the schedule is variance preserving), step 2 is eta times the standard deviation of
+/// q(x_s | x_t, x_0), sqrt((sigma_s^2 / sigma_t^2) (sigma_t^2 - (alpha_t / alpha_s)^2 sigma_s^2)), and step 3 is
+/// x_s = alpha_s x0 + sqrt(sigma_s^2 - sigma^2) eps + sigma z. With eta = 0 that re-noises the predicted x0 with the
+/// predicted eps: on the rectified flow's path it is exactly an Euler step x_s = x_t + (s - t)(eps - x0) (lesson 11).
+///
 /// After the last visited step (t = 0, or 19 with trailing spacing) abar_s is taken as 1, so the result is the predicted x_0 itself: no noise is
 /// added at the end. The caller may write the loop (see <see cref="Sampler"/>) or call Sample.
 /// </summary>
@@ -22,20 +28,21 @@ public sealed class DdimSampler : Sampler
     /// <param name="steps">How many network evaluations: 1 .. T, at the timesteps <paramref name="spacing"/> picks.</param>
     /// <param name="eta">0 for deterministic DDIM, 1 for DDPM-like stochastic sampling.</param>
     /// <param name="clipX0">Clip the predicted x_0 to [-1, 1] (off for inversion and for unbounded data).</param>
-    public DdimSampler(DiffusionProcess process, int steps, double eta = 0.0, bool clipX0 = false, Spacing spacing = Spacing.Even)
+    /// <param name="spacing">Which timesteps; by default Even, or Trailing for a schedule that ends in pure noise (the rectified flow).</param>
+    public DdimSampler(DiffusionProcess process, int steps, double eta = 0.0, bool clipX0 = false, Spacing? spacing = null)
         : base(process)
     {
         if (!(eta >= 0) || double.IsInfinity(eta))
             throw new ArgumentOutOfRangeException(nameof(eta), eta, "eta must be a finite number >= 0.");
         Eta = eta;
         _clipX0 = clipX0;
-        Timesteps = TimestepSpacing.Choose(process.Schedule, steps, spacing);                               // e.g. 980, 960, .., 0
+        Timesteps = TimestepSpacing.Choose(process.Schedule, steps, spacing ?? TimestepSpacing.DefaultFor(process.Schedule));   // e.g. 980, .., 0
     }
 
     /// <summary>From a parsed spec (<see cref="SamplerSpec"/>): its steps (required), eta and spacing.</summary>
     public DdimSampler(DiffusionProcess process, SamplerSpec spec)
         : this(process, spec.Steps ?? throw new ArgumentException("DDIM needs a step count, e.g. ddim:50.", nameof(spec)),
-            spec.Eta, spec.ClipX0, spec.Spacing ?? Spacing.Even)
+            spec.Eta, spec.ClipX0, spec.Spacing)
     {
     }
 
@@ -48,11 +55,14 @@ public sealed class DdimSampler : Sampler
     {
         using var scope = NewDisposeScope();
         int t = Timesteps[index];
-        double abarT = Schedule.AlphaBars[t];
-        double abarS = index + 1 < Timesteps.Count ? Schedule.AlphaBars[Timesteps[index + 1]] : 1.0;
+        bool last = index + 1 == Timesteps.Count;
+        double alphaT = Schedule.SignalScales[t], varianceT = Schedule.NoiseVariances[t];       // sqrt(abar_t), 1 - abar_t
+        double alphaS = last ? 1.0 : Schedule.SignalScales[Timesteps[index + 1]];               // the clean image after the last
+        double varianceS = last ? 0.0 : Schedule.NoiseVariances[Timesteps[index + 1]];
         var (x0, eps) = Process.Interpret(output, xt, tensor(t), _clipX0);                     // step 1   [B, C, H, W]
-        double sigma = Eta * Math.Sqrt((1 - abarS) / (1 - abarT)) * Math.Sqrt(1 - abarT / abarS);   // step 2
-        var previous = Math.Sqrt(abarS) * x0 + Math.Sqrt(Math.Max(1 - abarS - sigma * sigma, 0)) * eps;   // step 3
+        double alphaTs = alphaT / alphaS;
+        double sigma = Eta * Math.Sqrt(varianceS / varianceT * Math.Max(varianceT - alphaTs * alphaTs * varianceS, 0));   // step 2
+        var previous = alphaS * x0 + Math.Sqrt(Math.Max(varianceS - sigma * sigma, 0)) * eps;                           // step 3
         if (sigma > 0)
         {
             var z = randn(xt.shape, dtype: xt.dtype, generator: generator
@@ -81,7 +91,7 @@ public sealed class DdimSampler : Sampler
             var (predictedX0, eps) = Process.Interpret(model(x, time), x, time, clipX0: false);        // [B, C, H, W]
             if (clean)
                 predictedX0 = x;                                                                 // the image, not a prediction
-            var next = Math.Sqrt(Schedule.AlphaBars[t]) * predictedX0 + Math.Sqrt(1 - Schedule.AlphaBars[t]) * eps;
+            var next = Schedule.SignalScales[t] * predictedX0 + Schedule.NoiseScales[t] * eps;  // eq. 12, eta = 0
             x.Dispose();
             x = next.MoveToOuterDisposeScope();
             (tCurrent, clean) = (t, false);

@@ -11,7 +11,8 @@ namespace Diffusion.Sampling;
 /// steps of similar size in lambda, so by default the timesteps are evenly spaced in log-SNR (<see cref="Spacing"/>);
 /// with DDIM's even spacing in t the last steps differ in size by a factor of 5 and the solver loses its advantage.
 ///
-/// With alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) and the half log-SNR lambda_t = log(alpha_t / sigma_t), one step
+/// With alpha_t = sqrt(abar_t), sigma_t = sqrt(1 - abar_t) (any x_t = alpha_t x_0 + sigma_t eps: <see cref="NoiseSchedule.SignalScales"/>)
+/// and the half log-SNR lambda_t = log(alpha_t / sigma_t), one step
 /// from t to the next visited timestep s (the previous step came from u):
 ///
 ///   1. x0 = the process's reading of model(x_t, t)                              (data prediction; (x_t - sigma_t eps) / alpha_t for eps)
@@ -52,9 +53,9 @@ public sealed class DpmSolverSampler : Sampler
     /// <summary>The code timesteps visited, highest first (ending at 0 unless the spacing is Trailing).</summary>
     public override IReadOnlyList<int> Timesteps { get; }
 
-    private double Alpha(int index) => index < Timesteps.Count ? Math.Sqrt(Schedule.AlphaBars[Timesteps[index]]) : 1.0;
-    private double Sigma(int index) => index < Timesteps.Count ? Math.Sqrt(1 - Schedule.AlphaBars[Timesteps[index]]) : 0.0;
-    private double Lambda(int index) => Math.Log(Alpha(index) / Sigma(index));                   // +infinity for the clean image
+    private double Alpha(int index) => index < Timesteps.Count ? Schedule.SignalScales[Timesteps[index]] : 1.0;
+    private double Sigma(int index) => index < Timesteps.Count ? Schedule.NoiseScales[Timesteps[index]] : 0.0;
+    private double Lambda(int index) => Math.Log(Alpha(index) / Sigma(index));   // +infinity for the clean image, -infinity for pure noise
 
     protected override SamplerStep TakeStep(Tensor output, int index, Tensor xt, Generator? generator)
     {

@@ -18,4 +18,12 @@ public enum SamplerKind
     /// <summary>DPM-Solver++(2M), Lu et al. 2022.</summary>
     [Sampler(typeof(DpmSolverSampler), "dpm", "DPM-Solver++(2M)")]
     DpmSolver,
+
+    /// <summary>Euler's method on the rectified flow's ODE (Liu et al. 2023); flow models only.</summary>
+    [Sampler(typeof(EulerSampler), "euler", "Euler")]
+    Euler,
+
+    /// <summary>Heun's method on the rectified flow's ODE (Karras et al. 2022, Algorithm 1); flow models only.</summary>
+    [Sampler(typeof(HeunSampler), "heun", "Heun")]
+    Heun,
 }

@@ -6,11 +6,12 @@ namespace Diffusion.Sampling;
 
 /// <summary>
 /// A sampler and its settings as one value, written the same way on the command line and in a notebook:
-/// <c>ddpm</c>, <c>ddim:50</c>, <c>ddim:50:eta=1</c>, <c>dpm:20</c>, <c>dpm:20:spacing=even</c>. <see cref="Parse"/> reads
+/// <c>ddpm</c>, <c>ddim:50</c>, <c>ddim:50:eta=1</c>, <c>dpm:20</c>, <c>dpm:20:spacing=even</c>, and for a rectified-flow
+/// model <c>euler:20</c>, <c>heun:10</c> (10 times, 19 evaluations). <see cref="Parse"/> reads
 /// one, <see cref="Create"/> builds the sampler for a model's process, <see cref="Name"/> labels tables and legends. Samplers
 /// made from a spec clip their predicted x_0 to the data range [-1, 1] unless <see cref="ClipX0"/> is false.
 /// </summary>
-/// <param name="Steps">Network evaluations; null for DDPM, which always takes all T.</param>
+/// <param name="Steps">Network evaluations (for Heun the distinct times, 2 Steps - 1 evaluations); null for DDPM, which always takes all T.</param>
 /// <param name="Eta">DDIM's eta: 0 deterministic, 1 as noisy as DDPM. Other samplers reject a non-zero eta.</param>
 /// <param name="Spacing">Which timesteps a few-step sampler visits; null for the sampler's default.</param>
 public sealed record SamplerSpec(SamplerKind Kind, int? Steps = null, double Eta = 0.0, Spacing? Spacing = null, bool ClipX0 = true)

@@ -21,6 +21,12 @@ public static class TimestepSpacing
         };
     }
 
+    /// <summary>
+    /// Even for the DDPM families; Trailing for a schedule that ends in pure noise (the rectified flow), so that the first
+    /// step starts at t = T-1, where x_T ~ N(0, I) is exactly what the model was trained on (Lin et al. 2024, sec. 3.3).
+    /// </summary>
+    public static Spacing DefaultFor(NoiseSchedule schedule) => schedule.Snr[^1] == 0 ? Spacing.Trailing : Spacing.Even;
+
     /// <summary>Stride T / steps: for T = 1000 and 50 steps, 980, 960, .., 20, 0.</summary>
     private static int[] Even(int diffusionSteps, int steps)
     {
@@ -33,20 +39,23 @@ public static class TimestepSpacing
         Enumerable.Range(0, steps).Select(i => (int)Math.Round(diffusionSteps - i * (double)diffusionSteps / steps) - 1).ToArray();
 
     /// <summary>
-    /// The timesteps nearest to evenly spaced values of lambda = log(sqrt(abar) / sqrt(1 - abar)) between t = T-1 and
-    /// t = 0. Near t = 0 lambda changes fastest, so nearest timesteps can coincide; each is then moved to the next free
-    /// one, keeping them distinct and leaving room for the rest.
+    /// The timesteps nearest to evenly spaced values of lambda = log(alpha_t / sigma_t) between t = T-1 and t = 0
+    /// (sqrt(abar) / sqrt(1 - abar) for the DDPM families). Near t = 0 lambda changes fastest, so nearest timesteps can
+    /// coincide; each is then moved to the next free one, keeping them distinct and leaving room for the rest. A schedule
+    /// that ends in pure noise (lambda = -infinity at T-1, the rectified flow) starts at T-1 and spaces the rest from T-2.
     /// </summary>
     private static int[] UniformLogSnr(NoiseSchedule schedule, int steps)
     {
-        double[] lambda = schedule.AlphaBars.Select(abar => 0.5 * Math.Log(abar / (1 - abar))).ToArray();   // rises as t falls
+        double[] lambda = schedule.LogSnr.Select(logSnr => 0.5 * logSnr).ToArray();            // rises as t falls
         int last = schedule.Steps - 1;
+        bool pureNoise = double.IsNegativeInfinity(lambda[last]) && last > 0;                 // zero terminal SNR
+        double low = pureNoise ? lambda[last - 1] : lambda[last];
         var chosen = new int[steps];
         int previous = schedule.Steps;
         for (int i = 0; i < steps; i++)
         {
-            double target = steps == 1 ? lambda[0] : lambda[last] + (lambda[0] - lambda[last]) * i / (steps - 1);
-            int nearest = Enumerable.Range(0, schedule.Steps).MinBy(t => Math.Abs(lambda[t] - target));
+            double target = steps == 1 ? lambda[0] : low + (lambda[0] - low) * i / (steps - 1);
+            int nearest = pureNoise && i == 0 ? last : Enumerable.Range(0, schedule.Steps).MinBy(t => Math.Abs(lambda[t] - target));
             chosen[i] = Math.Max(Math.Min(nearest, previous - 1), steps - 1 - i);                   // distinct, room for the rest
             previous = chosen[i];
         }

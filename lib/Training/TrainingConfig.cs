@@ -77,6 +77,7 @@ public sealed record TrainingConfig
         PredictionTarget.Epsilon => "eps",
         PredictionTarget.X0 => "x0",
         PredictionTarget.Velocity => "v",
+        PredictionTarget.FlowVelocity => "flow velocity",
         _ => target.ToString(),
     };
 
@@ -100,5 +101,6 @@ public sealed record TrainingConfig
         Require(EmaDecay >= 0 && EmaDecay < 1, nameof(EmaDecay), "EMA decay must lie in [0, 1).");
         Require(MinSnrGamma is null or > 0, nameof(MinSnrGamma), "Min-SNR gamma must be positive.");
         Require(LabelDropout >= 0 && LabelDropout < 1, nameof(LabelDropout), "Label dropout must lie in [0, 1).");
+        Process();                                                  // schedule, target and weighting must fit together
     }
 }

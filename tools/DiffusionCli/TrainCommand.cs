@@ -13,7 +13,8 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion train --out DIR [--preset tiny|small|large] [--width C] [--steps N | --epochs E] [--classes] [--seed 0] [--max-images N]
-///                 [--target epsilon|x0|velocity] [--min-snr GAMMA] [--schedule linear|cosine|...] [--batch 128]
+///                 [--target epsilon|x0|velocity|flowvelocity] [--min-snr GAMMA] [--schedule linear|cosine|...|rectifiedflow]
+///                 [--batch 128]
 ///                 [--lr 2e-4] [--warmup 500] [--lr-decay constant|cosine] [--ema 0.999] [--checkpoint-every 500]
 /// diffusion train --out DIR --resume [--steps N | --epochs E] [--max-images N]   (the same data as before: it is checked)
 /// Writes DIR/checkpoint.bin (resumable), DIR/loss.csv (one line per step) and, at the end, DIR/model.bin (EMA weights)
