@@ -139,11 +139,25 @@ public class EvaluationRunTests
         Assert.Contains("needs 90,000 training images", errors);
     }
 
+    /// <summary>A flow-matching model takes the flow's own samplers beside DDIM and DPM-Solver++; Heun's steps count its evaluations.</summary>
+    [Fact]
+    public void The_evaluate_command_takes_a_flow_model_and_its_samplers()
+    {
+        using var folder = new TempFolder();
+        SaveUntrainedTinyModel(folder.File("flow.bin"), training: TrainerTests.Quick with
+            { Schedule = Diffusion.Ddpm.ScheduleKind.RectifiedFlow, Target = Diffusion.Ddpm.PredictionTarget.FlowVelocity });
+        Assert.Equal(0, CliProcess.Run(["evaluate", "--model", folder.File("flow.bin"), "--samples", "8",
+            "--samplers", "euler:2,heun:2,ddim:2,dpm:2", "--out", folder.File("run.csv")]));
+        var run = EvaluationRun.Read(folder.File("run.csv"));
+        Assert.Equal([("euler:2", 2), ("heun:2", 3), ("ddim:2", 2), ("dpm:2", 2)], run.Samplers.Select(r => (r.Spec, r.Steps)));
+        Assert.All(run.Rows, r => Assert.True(double.IsFinite(r.FrechetDistance)));
+    }
+
     /// <summary>An untrained Tiny model of Fashion-MNIST's shape (class-conditional with classes &gt; 0), enough for the command to run end to end.</summary>
-    private static void SaveUntrainedTinyModel(string path, int classes = 0)
+    private static void SaveUntrainedTinyModel(string path, int classes = 0, TrainingConfig? training = null)
     {
         manual_seed(0);
-        using var trainer = new Trainer(new UNet(UNetConfig.Tiny with { NumClasses = classes }), TrainerTests.Quick, CPU, seed: 0);
+        using var trainer = new Trainer(new UNet(UNetConfig.Tiny with { NumClasses = classes }), training ?? TrainerTests.Quick, CPU, seed: 0);
         trainer.SaveModel(path, "untrained tiny model for a test", TrainingData.FashionMnistImages);
     }
 }
