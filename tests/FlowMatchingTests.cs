@@ -1,4 +1,5 @@
 using Diffusion.Ddpm;
+using Diffusion.Evaluation;
 using Diffusion.Sampling;
 using Diffusion.Training;
 using Diffusion.Models;
@@ -184,5 +185,17 @@ public class FlowMatchingTests(ITestOutputHelper output)
         Assert.Equal(PredictionTarget.FlowVelocity, model.Target);
         using var sample = SamplerSpec.Parse("heun:3").Create(model.Process).Sample(model.Output, [2, 1, 28, 28], new TorchSharp.torch.Generator(1), CPU);
         Assert.False(sample.Images.isnan().any().item<bool>());
+    }
+
+    [Fact]
+    public void Straightness_is_one_for_a_line_root_two_for_a_right_angle_and_refuses_a_point()
+    {
+        using var start = zeros(2, 2);
+        using var corner = tensor(new double[] { 1, 0, 3, 0 }).reshape(2, 2);
+        using var end = tensor(new double[] { 1, 1, 6, 0 }).reshape(2, 2);
+        double[] ratios = PathStraightness.PathOverChord([start, corner, end]);                  // image 0 turns; image 1 goes straight
+        Assert.Equal(Math.Sqrt(2), ratios[0], 1e-12);
+        Assert.Equal(1.0, ratios[1], 1e-12);
+        Assert.Throws<ArgumentException>(() => PathStraightness.PathOverChord([start]));
     }
 }
