@@ -126,6 +126,20 @@ public class TrainerTests
         using var other = FashionMnist.Load(DatasetSplit.Train, DataFolder, maxCount: 48);
         Assert.Contains("trained on 64 images", Assert.Throws<ArgumentException>(() => resumed.Fit(other, totalSteps: 4)).Message);
     }
+
+    /// <summary>Logit-normal t (Esser et al. 2024) crowds the middle third of the path: P(-ln 2 &lt; n &lt; ln 2) = 0.51 against 1/3.</summary>
+    [Fact]
+    public void Logit_normal_timesteps_crowd_the_middle_and_uniform_ones_do_not()
+    {
+        using var uniform = TimestepDistribution.Uniform.Draw(1000, 60000, new Generator(1));
+        using var logitNormal = TimestepDistribution.LogitNormal.Draw(1000, 60000, new Generator(1));
+        double Middle(Tensor k) => ((k >= 333) & (k < 666)).to(ScalarType.Float64).mean().item<double>();
+        Assert.InRange(Middle(uniform), 0.32, 0.35);
+        Assert.InRange(Middle(logitNormal), 0.50, 0.52);
+        Assert.InRange(logitNormal.min().item<long>(), 0, 50);                                   // the ends are still drawn, rarely
+        Assert.InRange(logitNormal.max().item<long>(), 950, 998);
+        Assert.Contains("logit-normal t", (Quick with { Timesteps = TimestepDistribution.LogitNormal }).Recipe());
+    }
 }
 
 /// <summary>The process's memory is only a fair measure while no other test runs: this collection runs alone.</summary>

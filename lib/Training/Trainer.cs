@@ -12,7 +12,7 @@ namespace Diffusion.Training;
 /// Trains a <see cref="UNet"/> with the DDPM objective (Ho et al. 2020, Algorithm 1):
 ///
 ///   1. take clean images x_0 from the data
-///   2. pick t uniformly from all T steps, one per image
+///   2. pick t from all T steps, one per image: uniformly, or as the config's <see cref="TimestepDistribution"/> says
 ///   3. draw eps ~ N(0, I) and make x_t = sqrt(abar_t) x_0 + sqrt(1 - abar_t) eps in one go (eq. 4)
 ///   4. the network predicts eps (or x_0, or v) from x_t and t
 ///   5. take a gradient step on the mean squared error (eq. 14), optionally Min-SNR weighted (<see cref="DiffusionLoss"/>)
@@ -83,7 +83,7 @@ public sealed class Trainer : IDisposable
     public StepResult TrainStep(Tensor x0, Tensor? labels = null)
     {
         using var scope = NewDisposeScope();
-        var t = randint(0, Schedule.Steps, [x0.shape[0]], generator: _noiseGenerator).to(Device);           // [B]   step 2
+        var t = Config.Timesteps.Draw(Schedule.Steps, x0.shape[0], _noiseGenerator).to(Device);             // [B]   step 2
         var eps = randn(x0.shape, generator: _noiseGenerator).to(Device);                                    // [B, C, H, W]
         return TrainStep(x0, t, eps, labels);
     }

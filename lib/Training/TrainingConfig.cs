@@ -9,6 +9,9 @@ public sealed record TrainingConfig
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Linear;
     public int DiffusionSteps { get; init; } = 1000;
 
+    /// <summary>How each image's timestep is drawn: uniformly (Ho et al.), or logit-normal in the middle (Esser et al. 2024).</summary>
+    public TimestepDistribution Timesteps { get; init; } = TimestepDistribution.Uniform;
+
     /// <summary>What the network predicts; the loss compares it with the matching target.</summary>
     public PredictionTarget Target { get; init; } = PredictionTarget.Epsilon;
 
@@ -66,8 +69,9 @@ public sealed record TrainingConfig
         var invariant = System.Globalization.CultureInfo.InvariantCulture;
         string minSnr = MinSnrGamma is double gamma ? string.Create(invariant, $", Min-SNR-{gamma:G3}") : "";
         string weightDecay = WeightDecay > 0 ? string.Create(invariant, $", weight decay {WeightDecay:G3}") : "";
+        string timesteps = Timesteps == TimestepDistribution.Uniform ? "" : ", logit-normal t";
         return string.Create(invariant,
-            $"{TargetName(Target)} prediction, {Schedule.ToString().ToLowerInvariant()} schedule T={DiffusionSteps}{minSnr}, " +
+            $"{TargetName(Target)} prediction, {Schedule.ToString().ToLowerInvariant()} schedule T={DiffusionSteps}{timesteps}{minSnr}, " +
             $"AdamW lr {LearningRate:G3} ({WarmupSteps} warmup, {Decay.ToString().ToLowerInvariant()}){weightDecay}, " +
             $"batch {BatchSize}, EMA {EmaDecay:G4}, clip {GradientClip:G3}");
     }
@@ -94,6 +98,7 @@ public sealed record TrainingConfig
         Require(WeightDecay >= 0, nameof(WeightDecay), "Weight decay must be >= 0.");
         Require(WarmupSteps >= 0, nameof(WarmupSteps), "Warmup steps must be >= 0.");
         Require(Enum.IsDefined(Decay), nameof(Decay), $"Unknown learning-rate decay {Decay}.");
+        Require(Enum.IsDefined(Timesteps), nameof(Timesteps), $"Unknown timestep distribution {Timesteps}.");
         Require(TotalSteps >= 0, nameof(TotalSteps), "Total steps must be >= 0.");
         Require(Decay == LearningRateDecay.Constant || TotalSteps > WarmupSteps, nameof(TotalSteps),
             $"A {Decay} decay needs TotalSteps greater than WarmupSteps ({WarmupSteps}), got {TotalSteps}.");

@@ -14,7 +14,7 @@ namespace DiffusionCli;
 /// <summary>
 /// diffusion train --out DIR [--preset tiny|small|large] [--width C] [--steps N | --epochs E] [--classes] [--seed 0] [--max-images N]
 ///                 [--target epsilon|x0|velocity|flowvelocity] [--min-snr GAMMA] [--schedule linear|cosine|...|rectifiedflow]
-///                 [--batch 128]
+///                 [--timesteps uniform|logitnormal] [--batch 128]
 ///                 [--lr 2e-4] [--warmup 500] [--lr-decay constant|cosine] [--ema 0.999] [--checkpoint-every 500]
 /// diffusion train --out DIR --resume [--steps N | --epochs E] [--max-images N]   (the same data as before: it is checked)
 /// Writes DIR/checkpoint.bin (resumable), DIR/loss.csv (one line per step) and, at the end, DIR/model.bin (EMA weights)
@@ -40,7 +40,7 @@ public static class TrainCommand
         long seed = options.Long("seed", 0);
         bool resume = options.Flag("resume");
         int checkpointEvery = (int)options.Long("checkpoint-every", 500);
-        string[] recipeOptions = ["batch", "lr", "warmup", "lr-decay", "ema", "target", "min-snr", "schedule", "preset", "width", "classes", "seed"];
+        string[] recipeOptions = ["batch", "lr", "warmup", "lr-decay", "ema", "target", "min-snr", "schedule", "timesteps", "preset", "width", "classes", "seed"];
         var given = recipeOptions.Where(options.Has).ToList();
         if (resume && given.Count > 0)
             throw new ArgumentException($"--resume continues the checkpoint's own recipe; drop {string.Join(", ", given.Select(g => "--" + g))}.");
@@ -54,6 +54,7 @@ public static class TrainCommand
             Target = options.Enum("target", Diffusion.Ddpm.PredictionTarget.Epsilon),
             MinSnrGamma = options.Double("min-snr", 0) is var gamma and > 0 ? gamma : null,
             Schedule = options.Enum("schedule", Diffusion.Ddpm.ScheduleKind.Linear),
+            Timesteps = options.Enum("timesteps", TimestepDistribution.Uniform),
         };
         int? maxImages = options.Long("max-images", 0) is var m and > 0 ? (int)m : null;
         long steps = options.Long("steps", 0);
