@@ -5,7 +5,8 @@
 #   ddpm: cosine schedule, v prediction, Min-SNR-5 (round two's winner)
 #   flow: rectified flow x_t = (1 - t) x_0 + t eps, flow velocity u = eps - x_0, plain MSE, t uniform (Liu et al. 2023)
 #   flow-logitnormal: the same with t = sigmoid(n), n ~ N(0, 1) (Esser et al. 2024, eq. 19)
-# Then three draws of 1,000 images per sampler and step count. Heun's N times cost 2N - 1 evaluations (heun:3 = 5).
+# Then three draws of 1,000 images per sampler and step count (5 to 50 evaluations; up to 20 for flow-logitnormal, a
+# second look). Heun's N times cost 2N - 1 evaluations (heun:3 = 5).
 # Models, loss and evaluation CSVs go to models/recipes/flow. A finished step is skipped, an interrupted training resumes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,4 +34,4 @@ train flow-logitnormal --target flowvelocity --schedule rectifiedflow --timestep
 evaluate ddpm ddim:5,ddim:10,ddim:20,ddim:50,dpm:5,dpm:10,dpm:20,dpm:50
 flow_samplers=euler:5,euler:10,euler:20,euler:50,heun:3,heun:5,heun:10,heun:25,dpm:5,dpm:10,dpm:20,dpm:50
 evaluate flow $flow_samplers
-evaluate flow-logitnormal $flow_samplers
+evaluate flow-logitnormal euler:5,euler:10,euler:20,heun:3,heun:5,heun:10,dpm:5,dpm:10,dpm:20
