@@ -163,7 +163,7 @@ public class TrainerMemoryTests
         Assert.True(after < before * 1.05, $"resident memory grew from {before:F0} MB to {after:F0} MB");
     }
 
-    private static double ResidentMegabytes()
+    internal static double ResidentMegabytes()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();

@@ -15,6 +15,12 @@ namespace Diffusion.Runtime;
 ///
 /// The process then keeps its peak footprint and reuses it. Set DIFFUSION_MALLOC_TUNING=0 to leave glibc's defaults
 /// (for measuring the difference). Does nothing off Linux or on a C library without mallopt (musl).
+///
+/// Training reuses the same blocks step after step, but sampling does not settle: each batch of 250 images of the Small
+/// UNet left ~130 MB more free heap behind it (in use stayed at ~80 MB; 1.3 GB -> 2.2 GB resident over 8 batches, with
+/// or without the settings above), until an evaluation of 1,000 images per sampler was killed at 14 GB.
+/// <see cref="ReturnFreePages"/> after each sampling run hands those free pages back (resident stayed at ~0.2 GB over the
+/// same batches, no slower within the noise of 3.2-3.8 s a batch).
 /// </summary>
 public static class NativeMemory
 {
@@ -41,6 +47,27 @@ public static class NativeMemory
         }
     }
 
+    /// <summary>
+    /// Hands the free pages of the C heap back to the kernel (glibc's malloc_trim): memory stays reserved, resident
+    /// memory falls to what is in use. Returns whether anything was released; false off glibc.
+    /// </summary>
+    public static bool ReturnFreePages()
+    {
+        if (!OperatingSystem.IsLinux())
+            return false;
+        try
+        {
+            return malloc_trim(0) == 1;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     [DllImport("libc.so.6", ExactSpelling = true)]
     private static extern int mallopt(int parameter, int value);
+
+    [DllImport("libc.so.6", ExactSpelling = true)]
+    private static extern int malloc_trim(nuint pad);
 }

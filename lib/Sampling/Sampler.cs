@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Diffusion.Ddpm;
+using Diffusion.Runtime;
 using static TorchSharp.torch;
 
 namespace Diffusion.Sampling;
@@ -85,6 +86,7 @@ public abstract class Sampler
                 trajectory.Add(x.cpu().MoveToOuterDisposeScope());
             progress?.Report(i + 1 - startIndex);
         }
+        NativeMemory.ReturnFreePages();                  // a run leaves free heap behind that the next one does not reuse
         return new SampleResult(x, trajectory);
     }
 
