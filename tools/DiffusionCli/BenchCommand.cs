@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Models;
+using Diffusion.Display;
 using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Evaluation;
+using Diffusion.Display;
 using Diffusion.Runtime;
 using TorchSharp;
 

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Models;
+using Diffusion.Display;
 using Diffusion.Runtime;
 using Diffusion.Storage;
 using Diffusion.Training;

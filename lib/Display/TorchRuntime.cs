@@ -1,11 +1,14 @@
 using System.Net;
-using Diffusion.Display;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Diffusion.Runtime;
+namespace Diffusion.Display;
 
-/// <summary>Which TorchSharp and libtorch this process runs, on which device and with how many CPU threads.</summary>
+/// <summary>
+/// Which TorchSharp and libtorch this process runs, on which device and with how many CPU threads (lesson 00 shows it).
+/// It sits with the displays, not in Runtime, so that Runtime (native memory, libtorch's logging), which the samplers
+/// use, depends on no other namespace of the library.
+/// </summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
 public sealed record TorchRuntime(string TorchSharpVersion, string LibTorchVersion, string Device, bool CudaAvailable, int CpuThreads)
     : IHtmlView
