@@ -4,7 +4,6 @@ using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Evaluation;
 using Diffusion.Display;
-using Diffusion.Runtime;
 using TorchSharp;
 
 namespace DiffusionCli;

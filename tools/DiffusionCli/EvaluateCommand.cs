@@ -4,7 +4,6 @@ using Diffusion.Data;
 using Diffusion.Ddpm;
 using Diffusion.Display;
 using Diffusion.Evaluation;
-using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
 using static TorchSharp.torch;

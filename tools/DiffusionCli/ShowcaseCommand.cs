@@ -1,7 +1,6 @@
 using System.Globalization;
 using Diffusion.Course;
 using Diffusion.Display;
-using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
 using static TorchSharp.torch;

@@ -5,7 +5,6 @@ using Diffusion.Course;
 using Diffusion.Data;
 using Diffusion.Models;
 using Diffusion.Display;
-using Diffusion.Runtime;
 using Diffusion.Storage;
 using Diffusion.Training;
 using TorchSharp;
