@@ -10,12 +10,7 @@ internal static class CliProcess
     /// <summary>Starts `diffusion ARGUMENTS`, its output read and dropped (so it never blocks on a full pipe).</summary>
     public static Process Start(string[] arguments)
     {
-        Assert.True(File.Exists(Dll), $"{Dll} is missing: scripts/setup.sh builds it.");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Dll);
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        var process = Process.Start(info)!;
+        var process = Process.Start(Info(arguments))!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -26,17 +21,23 @@ internal static class CliProcess
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stderr.</summary>
     public static (int ExitCode, string Errors) RunForErrors(string[] arguments)
     {
-        Assert.True(File.Exists(Dll), $"{Dll} is missing: scripts/setup.sh builds it.");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Dll);
-        foreach (string argument in arguments)
-            info.ArgumentList.Add(argument);
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(Info(arguments))!;
         process.OutputDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         var errors = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
         return (process.ExitCode, errors.Result);
+    }
+
+    /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stdout.</summary>
+    public static (int ExitCode, string Output) RunForOutput(string[] arguments)
+    {
+        using var process = Process.Start(Info(arguments))!;
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        var output = process.StandardOutput.ReadToEndAsync();
+        Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
+        return (process.ExitCode, output.Result);
     }
 
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code.</summary>
@@ -45,5 +46,16 @@ internal static class CliProcess
         using var process = Start(arguments);
         Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
         return process.ExitCode;
+    }
+
+    /// <summary>`dotnet diffusion.dll ARGUMENTS` with both output streams redirected.</summary>
+    private static ProcessStartInfo Info(string[] arguments)
+    {
+        Assert.True(File.Exists(Dll), $"{Dll} is missing: scripts/setup.sh builds it.");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Dll);
+        foreach (string argument in arguments)
+            info.ArgumentList.Add(argument);
+        return info;
     }
 }

@@ -95,6 +95,46 @@ public class EvaluationRunTests
         Assert.Equal((samples.Min(), samples.Max()), (summary[1].LowestDistance, summary[1].HighestDistance));
     }
 
+    /// <summary>
+    /// A run stopped part way is finished by the same command with --resume: the rows it kept stay, the rest are measured,
+    /// and each row's images are the ones an unbroken run makes (every row has a generator of its own).
+    /// </summary>
+    [Fact]
+    public void A_stopped_run_is_finished_by_resume_with_the_rows_an_unbroken_run_makes()
+    {
+        using var folder = new TempFolder();
+        SaveUntrainedTinyModel(folder.File("tiny.bin"));
+        string[] command = ["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--repeats", "2",
+            "--samplers", "ddim:2,dpm:2", "--out", folder.File("run.csv")];
+        Assert.Equal(0, CliProcess.Run(command));
+        var unbroken = EvaluationRun.Read(folder.File("run.csv"));
+        var lines = File.ReadAllLines(folder.File("run.csv"));
+        File.WriteAllLines(folder.File("run.csv"), lines.Take(Array.IndexOf(lines, EvaluationRun.Header) + 3));   // floor and ddim:2 of draw 1
+
+        var (code, errors) = CliProcess.RunForErrors([.. command, "--resume"]);
+
+        Assert.True(code == 0, errors);
+        var resumed = EvaluationRun.Read(folder.File("run.csv"));
+        Assert.Equal(unbroken.Rows.Select(r => (r.Draw, r.Spec, r.FrechetDistance)), resumed.Rows.Select(r => (r.Draw, r.Spec, r.FrechetDistance)));
+        Assert.Contains(resumed.Notes, n => n.StartsWith("resumed after 2 rows"));
+    }
+
+    [Fact]
+    public void Resume_refuses_a_file_made_by_another_command_and_a_missing_file()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllLines(folder.File("run.csv"), ["# command: diffusion evaluate --model other.bin", EvaluationRun.Header]);
+        string model = Path.Combine(RepoPaths.Root, "models", "fashion-mnist-small.bin");
+
+        var (code, errors) = CliProcess.RunForErrors(["evaluate", "--model", model, "--samplers", "none", "--out", folder.File("run.csv"), "--resume"]);
+        Assert.Equal(1, code);
+        Assert.Contains("A run is finished with the command that started it", errors);
+
+        (code, errors) = CliProcess.RunForErrors(["evaluate", "--model", model, "--samplers", "none", "--out", folder.File("none.csv"), "--resume"]);
+        Assert.Equal(1, code);
+        Assert.Contains("there is no run to finish", errors);
+    }
+
     /// <summary>--guidance 0,3 on a conditional model: every sampler at every scale, the scale in its own column.</summary>
     [Fact]
     public void A_guidance_sweep_draws_every_sampler_at_every_scale()

@@ -12,7 +12,7 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 1000] [--repeats 1] [--batch 250]
-///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20,euler:20,heun:10 | none] [--guidance 3 | 0,1,2,3,5] [--bpd-images 0] [--seed 0] [--out FILE.csv]
+///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20,euler:20,heun:10 | none] [--guidance 3 | 0,1,2,3,5] [--bpd-images 0] [--seed 0] [--out FILE.csv [--resume]]
 /// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
 /// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set).
 /// With --repeats K it makes K independent draws of all that (draw k's floor uses training images (k-1)N .. kN-1), one
@@ -24,12 +24,20 @@ namespace DiffusionCli;
 /// draws at every scale, and the guidance column says which. With
 /// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. The model samples with
 /// its own schedule and prediction target. One run writes one CSV file (never an existing one): '#' lines with the command,
-/// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured.
+/// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured, and
+/// the same command with --resume finishes it: it checks that the file's command is this one, keeps its rows and
+/// measures the rest. Each row samples from a generator of its own (seeded from --seed and the row's place in the run),
+/// so a resumed run makes exactly the images an unbroken one would.
 /// </summary>
 public static class EvaluateCommand
 {
-    public static int Run(Options options, string commandLine)
+    /// <summary>Row i of a run samples from a generator seeded seed x this + i: a prime above any run's row count.</summary>
+    private const ulong RowSeedStride = 1_000_003;
+
+    /// <param name="args">The command line after "diffusion"; the file records it without --resume.</param>
+    public static int Run(Options options, IReadOnlyList<string> args)
     {
+        string commandLine = "diffusion " + string.Join(" ", args.Where(a => a != "--resume"));
         string modelPath = options.String("model", "");
         if (modelPath == "")
             throw new ArgumentException("--model FILE is required (e.g. models/fashion-mnist-small.bin).");
@@ -51,6 +59,9 @@ public static class EvaluateCommand
         var guidances = options.DoubleList("guidance", "3");
         int bpdImages = (int)options.Long("bpd-images", 0);
         long seed = options.Long("seed", 0);
+        bool resume = options.Flag("resume");
+        if (resume && !options.Has("out"))
+            throw new ArgumentException("--resume needs --out FILE: the run to finish.");
         string output = Path.GetFullPath(options.String("out", Path.Combine(course.OutputFolder, "evaluation",
             $"{Path.GetFileNameWithoutExtension(modelPath)}-{DateTime.Now:yyyyMMdd-HHmmss}.csv")));
         options.RejectUnknown();
@@ -58,8 +69,16 @@ public static class EvaluateCommand
         if (repeats < 1) throw new ArgumentException("--repeats must be at least 1.");
         if (guidances.Count == 0 || guidances.Any(g => !(g >= 0) || double.IsInfinity(g)))
             throw new ArgumentException("--guidance takes one or more finite scales >= 0, e.g. 3 or 0,1,2,3,5.");
-        if (File.Exists(output))
-            throw new IOException($"{output} exists; every run gets a file of its own (choose another --out, or delete it).");
+        if (File.Exists(output) && !resume)
+            throw new IOException($"{output} exists; every run gets a file of its own (choose another --out, delete it, " +
+                "or add --resume to finish it).");
+        if (resume && !File.Exists(output))
+            throw new IOException($"--resume: {output} does not exist; there is no run to finish.");
+        var stored = resume ? EvaluationRun.Read(output) : null;
+        string? storedCommand = stored?.Notes.FirstOrDefault(n => n.StartsWith("command: "))?["command: ".Length..];
+        if (stored is not null && storedCommand != commandLine)
+            throw new ArgumentException($"--resume: {output} was made by\n  {storedCommand ?? "(no command line)"}\n" +
+                $"not by this command (without --resume):\n  {commandLine}\nA run is finished with the command that started it.");
 
         var device = TorchRuntime.BestDevice();
         var model = TrainedModel.Load(modelPath, device);
@@ -81,17 +100,24 @@ public static class EvaluateCommand
         var distance = new ClassifierFrechetDistance(classifier, testImages);
 
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        using var table = new StreamWriter(output);
-        table.WriteLine($"# command: {commandLine}");
-        table.WriteLine($"# {EvaluationRun.ModelNote(modelPath, model.Description)}");
-        table.WriteLine($"# {EvaluationRun.ClassifierNote(Path.GetRelativePath(Environment.CurrentDirectory, classifierPath), aboutClassifier)}");   // no machine paths in stored files
-        table.WriteLine($"# timing: on {device} with {get_num_threads()} threads, batches of {batch}");
-        table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
-            (conditional ? $"; class i mod {model.ClassCount} asked for image i, guidance " +
-                string.Join(", ", guidances.Select(g => g.ToString("G3", CultureInfo.InvariantCulture))) : ""));
-        table.WriteLine(EvaluationRun.Header);
+        using var table = new StreamWriter(output, append: resume);
+        string timing = $"on {device} with {get_num_threads()} threads, batches of {batch}";
+        if (stored is null)
+        {
+            table.WriteLine($"# command: {commandLine}");
+            table.WriteLine($"# {EvaluationRun.ModelNote(modelPath, model.Description)}");
+            table.WriteLine($"# {EvaluationRun.ClassifierNote(Path.GetRelativePath(Environment.CurrentDirectory, classifierPath), aboutClassifier)}");   // no machine paths in stored files
+            table.WriteLine($"# timing: {timing}");
+            table.WriteLine($"# reference: all {test.Count} images of {test.Name}; seed {seed}" +
+                (conditional ? $"; class i mod {model.ClassCount} asked for image i, guidance " +
+                    string.Join(", ", guidances.Select(g => g.ToString("G3", CultureInfo.InvariantCulture))) : ""));
+            table.WriteLine(EvaluationRun.Header);
+        }
+        else
+            table.WriteLine($"# resumed after {stored.Rows.Count} rows, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {timing}");
+        table.Flush();
         double[]? realSpread = conditional ? SampleEvaluation.WithinClassSpread(classifier, testImages, test.Labels) : null;   // once, for every row
-        var rows = new List<EvaluationRow>();
+        var rows = new List<EvaluationRow>(stored?.Rows ?? []);
         void Row(string sampler, string spec, int steps, Tensor images, Tensor labels, double secondsPerImage, int draw, double? guidance)
         {
             double? accuracy = conditional ? SampleEvaluation.PerClassAccuracy(classifier, images, labels).Where(double.IsFinite).Average() : null;
@@ -113,24 +139,39 @@ public static class EvaluateCommand
         Func<int, int, ModelOutput> ForBatch(double? guidance) => (first, size) => guidance is double scale
             ? model.Guided(asked.narrow(0, first, size).to(device), scale)
             : model.Output;
-        var generator = new Generator((ulong)seed);
-        for (int draw = 1; draw <= repeats; draw++)
+        // the run's rows in order: per draw its floor, then every sampler at every scale
+        var plan = Enumerable.Range(1, repeats).SelectMany(draw => scales
+            .SelectMany(guidance => samplers.Select((spec, i) => new PlannedRow(draw, i, guidance)))
+            .Prepend(new PlannedRow(draw, null, null))).ToList();
+        if (stored is not null)
         {
-            int first = (draw - 1) * samples;
-            using (var realImages = trainImages.narrow(0, first, samples))                       // [N, C, H, W]: this draw's floor
-            using (var realLabels = train.Labels.narrow(0, first, samples))
+            static string Key(int draw, string spec, double? guidance) =>                      // as the file writes them
+                string.Create(CultureInfo.InvariantCulture, $"{draw},{spec},{guidance:G4}");
+            var expected = plan.Take(stored.Rows.Count).Select(p => Key(p.Draw, p.Sampler is int i ? samplers[i].Text : "", p.Guidance));
+            if (stored.Rows.Count > plan.Count || !stored.Rows.Select(r => Key(r.Draw, r.Spec, r.Guidance)).SequenceEqual(expected))
+                throw new InvalidDataException($"--resume: the rows in {output} are not the start of this run's {plan.Count} rows.");
+            Console.WriteLine($"resuming {output}: {stored.Rows.Count} of {plan.Count} rows measured");
+        }
+        for (int index = rows.Count; index < plan.Count; index++)
+        {
+            var (draw, samplerIndex, guidance) = plan[index];
+            if (samplerIndex is not int i)
+            {
+                int first = (draw - 1) * samples;
+                using var realImages = trainImages.narrow(0, first, samples);                     // [N, C, H, W]: this draw's floor
+                using var realLabels = train.Labels.narrow(0, first, samples);
                 Row(EvaluationRow.FloorName, "", 0, realImages, realLabels, 0, draw, guidance: null);
-            foreach (double? guidance in scales)
-                foreach (var (spec, sampler) in samplers.Zip(sampling))
-                {
-                    string note = (scales.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" at guidance {guidance:G3}") : "")
-                        + (repeats > 1 ? $" (draw {draw}/{repeats})" : "");
-                    var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}{note}: {done}/{samples} images "));
-                    var (images, secondsPerImage) = sampler.Generate(ForBatch(guidance), samples, batch, model.ImageShape, generator, device, progress);
-                    Console.WriteLine();
-                    using (images)
-                        Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw, guidance);
-                }
+                continue;
+            }
+            var (spec, sampler) = (samplers[i], sampling[i]);
+            string note = (scales.Count > 1 ? string.Create(CultureInfo.InvariantCulture, $" at guidance {guidance:G3}") : "")
+                + (repeats > 1 ? $" (draw {draw}/{repeats})" : "");
+            var progress = new ImmediateProgress<int>(done => Console.Write($"\r{spec}{note}: {done}/{samples} images "));
+            using var generator = new Generator((ulong)seed * RowSeedStride + (ulong)index);
+            var (images, secondsPerImage) = sampler.Generate(ForBatch(guidance), samples, batch, model.ImageShape, generator, device, progress);
+            Console.WriteLine();
+            using (images)
+                Row(spec.Name, spec.Text, sampler.Timesteps.Count, images, asked, secondsPerImage, draw, guidance);
         }
         if (repeats > 1)
         {
@@ -150,7 +191,7 @@ public static class EvaluateCommand
             var bound = new VariationalBound(model.Process);
             using var x0 = testImages.narrow(0, 0, bpdImages).to(device);
             var progress = new ImmediateProgress<int>(done => Console.Write($"\rbits/dim: {done}/{model.Schedule.Steps} timesteps "));
-            var estimate = bound.Evaluate(model.Output, x0, generator, progress: progress);
+            var estimate = bound.Evaluate(model.Output, x0, new Generator((ulong)seed * RowSeedStride + (ulong)plan.Count), progress: progress);
             Console.WriteLine();
             using var bitsPerDim = estimate.BitsPerDim.to_type(ScalarType.Float64);                     // [N]
             double mean = bitsPerDim.mean().item<double>(), standardError = bitsPerDim.std().item<double>() / Math.Sqrt(bpdImages);
@@ -161,4 +202,7 @@ public static class EvaluateCommand
         Console.WriteLine($"table: {output}");
         return 0;
     }
+
+    /// <summary>One row of a run: draw <paramref name="Draw"/>'s floor (no sampler) or sampler i's images at a guidance scale.</summary>
+    private sealed record PlannedRow(int Draw, int? Sampler, double? Guidance);
 }

@@ -22,7 +22,7 @@ try
     {
         "train" => TrainCommand.Run(options),
         "bench" => BenchCommand.Run(options),
-        "evaluate" => EvaluateCommand.Run(options, "diffusion " + string.Join(" ", args)),
+        "evaluate" => EvaluateCommand.Run(options, args),
         "classifier" => ClassifierCommand.Run(options),
         "showcase" => ShowcaseCommand.Run(options),
         _ => throw new ArgumentException($"Unknown command '{args[0]}'.\n{usage}"),
