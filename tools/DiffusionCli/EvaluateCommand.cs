@@ -191,7 +191,8 @@ public static class EvaluateCommand
             var bound = new VariationalBound(model.Process);
             using var x0 = testImages.narrow(0, 0, bpdImages).to(device);
             var progress = new ImmediateProgress<int>(done => Console.Write($"\rbits/dim: {done}/{model.Schedule.Steps} timesteps "));
-            var estimate = bound.Evaluate(model.Output, x0, new Generator((ulong)seed * RowSeedStride + (ulong)plan.Count), progress: progress);
+            using var bpdGenerator = new Generator((ulong)seed * RowSeedStride + (ulong)plan.Count);          // after every row's
+            var estimate = bound.Evaluate(model.Output, x0, bpdGenerator, progress: progress);
             Console.WriteLine();
             using var bitsPerDim = estimate.BitsPerDim.to_type(ScalarType.Float64);                     // [N]
             double mean = bitsPerDim.mean().item<double>(), standardError = bitsPerDim.std().item<double>() / Math.Sqrt(bpdImages);
