@@ -10,7 +10,8 @@ namespace Diffusion.Tests;
 
 /// <summary>
 /// Every kind of file of weights is written in one layout (<see cref="WeightsFile"/>: one JSON header, then the body), and
-/// the files written before it, format version 1, still load: the shipped models and classifier are such files, and a
+/// the files written before it, format version 1, still load: the stored recipe models, the classifier and (until its
+/// retrain) the class-conditional model are such files, and a
 /// version-1 checkpoint is rebuilt here byte for byte as the old code laid it out.
 /// </summary>
 public class WeightsFileTests
@@ -29,7 +30,7 @@ public class WeightsFileTests
     }
 
     [Theory]
-    [InlineData("fashion-mnist-small.bin", 0)]
+    [InlineData("recipes/B_v.bin", 0)]
     [InlineData("fashion-mnist-small-classes.bin", 10)]
     public void A_model_saved_before_models_recorded_their_images_loads_with_its_shape_inferred(string file, int classes)
     {
