@@ -21,23 +21,25 @@ internal static class CliProcess
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stderr.</summary>
     public static (int ExitCode, string Errors) RunForErrors(string[] arguments)
     {
-        using var process = Process.Start(Info(arguments))!;
-        process.OutputDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        var errors = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
-        return (process.ExitCode, errors.Result);
+        var (code, _, errors) = RunToEnd(arguments);
+        return (code, errors);
     }
 
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stdout.</summary>
     public static (int ExitCode, string Output) RunForOutput(string[] arguments)
     {
+        var (code, output, _) = RunToEnd(arguments);
+        return (code, output);
+    }
+
+    /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes), reading both streams so neither pipe fills.</summary>
+    private static (int ExitCode, string Output, string Errors) RunToEnd(string[] arguments)
+    {
         using var process = Process.Start(Info(arguments))!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
         var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");
-        return (process.ExitCode, output.Result);
+        return (process.ExitCode, output.Result, errors.Result);
     }
 
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code.</summary>
