@@ -262,6 +262,19 @@ public class ChartReadabilityTests
         Assert.Equal("10<sup>\u22124</sup>", (string)rates["ticktext"]![0]!);
     }
 
+    /// <summary>Under two decades plotly would label only 10; the ticks are then 1, 2 and 5 times powers of ten.</summary>
+    [Fact]
+    public void A_log_x_axis_under_two_decades_has_ticks_at_one_two_and_five()
+    {
+        var chart = Charts.Lines("t", "x", "y", new LineSeries("a", [5.0, 10.0, 20.0, 50.0], [9.0, 8.0, 7.0, 6.0]),
+            new LineSeries("b", [5.0, 9.0, 19.0, 49.0], [9.0, 8.0, 7.0, 6.0]));
+        var axis = Figure.Layout(chart.WithLogX())["xaxis"]!;
+        Assert.Equal([5.0, 10.0, 20.0, 50.0], axis["tickvals"]!.AsArray().Select(v => (double)v!));
+        Assert.Equal(["5", "10", "20", "50"], axis["ticktext"]!.AsArray().Select(v => (string)v!));
+        var narrow = Figure.Layout(Charts.Lines("t", "x", "y", new LineSeries("s", [11.0, 19.0], [1.0, 2.0])).WithLogX())["xaxis"]!;
+        Assert.Null(narrow["tickvals"]);                                                // no two of 1, 2, 5 inside: plotly's own
+    }
+
     /// <summary>A dashed reference line (a floor, a formula) gets no markers even when it is two points long.</summary>
     [Fact]
     public void Reference_lines_get_no_markers()

@@ -14,14 +14,17 @@ public static class ChartAxes
     /// <summary>
     /// A copy with a logarithmic x axis (for step counts 10 .. 1000, learning rates, ...). Where the values span two
     /// decades or more, the ticks are the powers of ten alone, written 1, 10, 100, 1000 (and 10⁻² or 10⁵ beyond that),
-    /// without plotly's minor labels, which read 1, 2, 5, 10, 2, 5, 100 along a log axis.
+    /// without plotly's minor labels, which read 1, 2, 5, 10, 2, 5, 100 along a log axis. Over less, where plotly labels
+    /// one or two values, the ticks are 1, 2 and 5 times the powers of ten (5, 10, 20, 50 for step counts 5 to 50).
     /// </summary>
     public static GenericChart WithLogX(this GenericChart chart)
     {
         var copy = WithOwnLayout(chart);
         var xAxis = Axis(copy, "xaxis");
         xAxis.SetProperty("type", StyleParam.AxisType.Log.ToString());
-        DecadeTicks(xAxis, GenericChart.getTraces(chart).SelectMany(t => Values(t, "x")), plainUpTo: 4);
+        var values = GenericChart.getTraces(chart).SelectMany(t => Values(t, "x")).ToList();
+        if (!OneTwoFiveTicks(xAxis, values))
+            DecadeTicks(xAxis, values, plainUpTo: 4);
         return copy;
     }
 
@@ -59,6 +62,29 @@ public static class ChartAxes
         axis.SetProperty("ticktext", powers.Select(k => k >= 0 && k <= plainUpTo
             ? Math.Pow(10, k).ToString("0", CultureInfo.InvariantCulture)
             : PowerOfTen(k)).ToArray());
+    }
+
+    /// <summary>
+    /// Ticks at 1, 2 and 5 times the powers of ten (5, 10, 20, 50), written as numbers, when the positive values span
+    /// less than two decades and at least two such ticks fall inside their range.
+    /// </summary>
+    /// <returns>Whether the ticks were set.</returns>
+    private static bool OneTwoFiveTicks(DynamicObj.DynamicObj axis, IEnumerable<double> values)
+    {
+        var positive = values.Where(v => v > 0 && double.IsFinite(v)).ToList();
+        if (positive.Count == 0)
+            return false;
+        double low = positive.Min(), high = positive.Max();
+        if (Math.Log10(high / low) >= 2)
+            return false;
+        var ticks = Enumerable.Range((int)Math.Floor(Math.Log10(low)), 3)
+            .SelectMany(k => new[] { 1.0, 2.0, 5.0 }.Select(m => m * Math.Pow(10, k)))
+            .Where(v => v >= low * (1 - 1e-9) && v <= high * (1 + 1e-9)).ToList();
+        if (ticks.Count < 2)
+            return false;
+        axis.SetProperty("tickvals", ticks.ToArray());
+        axis.SetProperty("ticktext", ticks.Select(v => v.ToString("G4", CultureInfo.InvariantCulture)).ToArray());
+        return true;
     }
 
     /// <summary>10 to the power k as plotly's HTML subset writes it: 10&lt;sup&gt;−2&lt;/sup&gt; (a true minus sign).</summary>

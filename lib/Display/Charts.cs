@@ -168,7 +168,7 @@ public static class Charts
         if (!names.Any(n => n.Length > LongLegendName))
             return chart;
         return chart
-            .WithLegendStyle(Orientation: StyleParam.Orientation.Horizontal, X: 0.0, Y: -0.2, YAnchor: StyleParam.YAnchorPosition.Top)
+            .WithLegendStyle(Orientation: StyleParam.Orientation.Horizontal, X: 0.0, Y: -0.25, YAnchor: StyleParam.YAnchorPosition.Top)   // below the x title
             .WithSize(Width, HeightWithLegendBelow);
     }
 
