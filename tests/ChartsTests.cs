@@ -8,7 +8,7 @@ namespace Diffusion.Tests;
 internal static class Figure
 {
     public static JsonNode Of(GenericChart chart) => JsonNode.Parse(GenericChart.toJson(chart))!;
-    public static JsonArray Traces(GenericChart chart) => Of(chart)["data"]!.AsArray();
+    public static IReadOnlyList<JsonNode> Traces(GenericChart chart) => Of(chart)["data"]!.AsArray().Select(t => t!).ToList();
     public static JsonNode Layout(GenericChart chart) => Of(chart)["layout"]!;
     public static string Json(this GenericChart chart) => GenericChart.toJson(chart);
 }

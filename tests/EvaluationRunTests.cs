@@ -135,6 +135,22 @@ public class EvaluationRunTests
         Assert.Contains("there is no run to finish", errors);
     }
 
+    /// <summary>The same command after the model file was replaced (a retrain) would mix two models' rows: refused.</summary>
+    [Fact]
+    public void Resume_refuses_a_file_whose_model_was_replaced_since()
+    {
+        using var folder = new TempFolder();
+        SaveUntrainedTinyModel(folder.File("tiny.bin"));
+        string[] command = ["evaluate", "--model", folder.File("tiny.bin"), "--samples", "8", "--samplers", "ddim:2", "--out", folder.File("run.csv")];
+        Assert.Equal(0, CliProcess.Run(command));
+        SaveUntrainedTinyModel(folder.File("tiny.bin"), description: "another untrained tiny model");
+
+        var (code, errors) = CliProcess.RunForErrors([.. command, "--resume"]);
+
+        Assert.Equal(1, code);
+        Assert.Contains("measured another model", errors);
+    }
+
     /// <summary>--guidance 0,3 on a conditional model: every sampler at every scale, the scale in its own column.</summary>
     [Fact]
     public void A_guidance_sweep_draws_every_sampler_at_every_scale()
@@ -194,10 +210,11 @@ public class EvaluationRunTests
     }
 
     /// <summary>An untrained Tiny model of Fashion-MNIST's shape (class-conditional with classes &gt; 0), enough for the command to run end to end.</summary>
-    private static void SaveUntrainedTinyModel(string path, int classes = 0, TrainingConfig? training = null)
+    private static void SaveUntrainedTinyModel(string path, int classes = 0, TrainingConfig? training = null,
+        string description = "untrained tiny model for a test")
     {
         manual_seed(0);
         using var trainer = new Trainer(new UNet(UNetConfig.Tiny with { NumClasses = classes }), training ?? TrainerTests.Quick, CPU, seed: 0);
-        trainer.SaveModel(path, "untrained tiny model for a test", TrainingData.FashionMnistImages);
+        trainer.SaveModel(path, description, TrainingData.FashionMnistImages);
     }
 }

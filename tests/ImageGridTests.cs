@@ -60,7 +60,7 @@ public class ImageGridTests
         Assert.Contains(">t = 999</div>", html);
         Assert.Contains(">t &lt;0&gt;</div>", html);
         Assert.Equal(2, html.Split("<img ").Length - 1);                                         // one strip per row
-        Assert.Equal(grid.Width, 3 * (3 * (4 + 1) + 1));                                        // the saved PNG is unchanged
+        Assert.Equal(3 * (3 * (4 + 1) + 1), grid.Width);                                        // the saved PNG is unchanged
         var captioned = ImageGrid.From(images, columns: 3, captions: ["a", "b", "c", "d", "e", "f"], rowLabels: ["one", "two"]);
         Assert.Contains(">one</div>", captioned.ToHtml());
         Assert.Throws<ArgumentException>(() => ImageGrid.From(images, columns: 3, rowLabels: ["only one"]));

@@ -73,10 +73,11 @@ public sealed class DdimSampler : Sampler
     }
 
     /// <summary>
-    /// Deterministic DDIM run backwards (eta = 0): from a clean image x_0 to the x_T that <see cref="Sample"/> would
-    /// turn back into it. Each step evaluates the network where it is, reads its output as x_0 and eps (unclipped), then
-    /// re-noises that x_0 with that eps to the next visited timestep (eq. 12 with the roles of s and t swapped). Exact only
-    /// in the limit of many steps. The first step starts from x_0 itself and asks the network at t = 0 for its eps.
+    /// Deterministic DDIM run backwards (eta = 0): from a clean image x_0 to the x_T that
+    /// <see cref="Sampler.Sample(ModelOutput, Tensor, Generator?, bool, IProgress{int}?)"/> would turn back into it. Each
+    /// step evaluates the network where it is, reads its output as x_0 and eps (unclipped), then re-noises that x_0 with
+    /// that eps to the next visited timestep (eq. 12 with the roles of s and t swapped). Exact only in the limit of many
+    /// steps. The first step starts from x_0 itself and asks the network at t = 0 for its eps.
     /// </summary>
     public Tensor Invert(ModelOutput model, Tensor x0)
     {

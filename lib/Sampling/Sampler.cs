@@ -14,8 +14,9 @@ namespace Diffusion.Sampling;
 /// for (int i = 0; i &lt; sampler.Timesteps.Count; i++)
 ///     x = sampler.Step(model(x, full(B, sampler.Timesteps[i])), i, x, generator).Previous;
 /// </code>
-/// or <see cref="Sample"/> runs exactly that loop. A sampler that remembers earlier steps (a multistep solver) keeps that
-/// state itself: a run starts at index 0, which clears it, and takes the steps in order.
+/// or <see cref="Sample(ModelOutput, Tensor, Generator?, bool, IProgress{int}?)"/> runs exactly that loop. A sampler
+/// that remembers earlier steps (a multistep solver) keeps that state itself: a run starts at index 0, which clears it,
+/// and takes the steps in order.
 /// </summary>
 public abstract class Sampler
 {

@@ -25,8 +25,8 @@ namespace DiffusionCli;
 /// --bpd-images N it also estimates the variational bound in bits/dim on the first N test images. The model samples with
 /// its own schedule and prediction target. One run writes one CSV file (never an existing one): '#' lines with the command,
 /// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured, and
-/// the same command with --resume finishes it: it checks that the file's command is this one, keeps its rows and
-/// measures the rest. Each row samples from a generator of its own (seeded from --seed and the row's place in the run),
+/// the same command with --resume finishes it: it checks that the file's command is this one and its model the file now at
+/// --model, keeps its rows and measures the rest. Each row samples from a generator of its own (seeded from --seed and the row's place in the run),
 /// so a resumed run makes exactly the images an unbroken one would.
 /// </summary>
 public static class EvaluateCommand
@@ -82,6 +82,9 @@ public static class EvaluateCommand
 
         var device = TorchRuntime.BestDevice();
         var model = TrainedModel.Load(modelPath, device);
+        if (stored is not null && !stored.IsOf(model.Description))
+            throw new ArgumentException($"--resume: {output} measured another model than {modelPath} now holds (the file was " +
+                "replaced since, e.g. by a retrain); its rows cannot be finished with this one. Move the file aside and start again.");
         bool conditional = model.ClassCount > 0;
         if (guidanceGiven && !conditional)
             throw new ArgumentException($"--guidance needs a class-conditional model; {modelPath} is unconditional.");
