@@ -97,7 +97,8 @@ public class EvaluationRunTests
 
     /// <summary>
     /// A run stopped part way is finished by the same command with --resume: the rows it kept stay, the rest are measured,
-    /// and each row's images are the ones an unbroken run makes (every row has a generator of its own).
+    /// and each row's images are the ones an unbroken run makes (every row has a generator of its own). A finished run is
+    /// left as it is.
     /// </summary>
     [Fact]
     public void A_stopped_run_is_finished_by_resume_with_the_rows_an_unbroken_run_makes()
@@ -117,6 +118,12 @@ public class EvaluationRunTests
         var resumed = EvaluationRun.Read(folder.File("run.csv"));
         Assert.Equal(unbroken.Rows.Select(r => (r.Draw, r.Spec, r.FrechetDistance)), resumed.Rows.Select(r => (r.Draw, r.Spec, r.FrechetDistance)));
         Assert.Contains(resumed.Notes, n => n.StartsWith("resumed after 2 rows"));
+
+        string finished = File.ReadAllText(folder.File("run.csv"));                              // resumed once more: nothing to add
+        var (again, output) = CliProcess.RunForOutput([.. command, "--resume"]);
+        Assert.Equal(0, again);
+        Assert.Contains("nothing left to do", output);
+        Assert.Equal(finished, File.ReadAllText(folder.File("run.csv")));
     }
 
     [Fact]

@@ -26,8 +26,9 @@ namespace DiffusionCli;
 /// its own schedule and prediction target. One run writes one CSV file (never an existing one): '#' lines with the command,
 /// the model and the classifier, then the table; rows appear as they finish, so a stopped run keeps what it measured, and
 /// the same command with --resume finishes it: it checks that the file's command is this one and its model the file now at
-/// --model, keeps its rows and measures the rest. Each row samples from a generator of its own (seeded from --seed and the row's place in the run),
-/// so a resumed run makes exactly the images an unbroken one would.
+/// --model, keeps its rows and measures the rest (a finished run it leaves as it is). Each row samples from a generator of
+/// its own (seeded from --seed and the row's place in the run), so a resumed run makes exactly the images an unbroken one
+/// would.
 /// </summary>
 public static class EvaluateCommand
 {
@@ -90,6 +91,27 @@ public static class EvaluateCommand
             throw new ArgumentException($"--guidance needs a class-conditional model; {modelPath} is unconditional.");
         var (classifier, aboutClassifier) = ImageClassifier.Load(classifierPath, device);
         var sampling = samplers.Select(spec => spec.Create(model.Process)).ToList();              // rejects bad settings before any work
+        // the scales to draw at: each given one for a conditional model, "no guidance" (null) for an unconditional one
+        List<double?> scales = conditional ? guidances.Select(g => (double?)g).ToList() : [null];
+        // the run's rows in order: per draw its floor, then every sampler at every scale
+        var plan = Enumerable.Range(1, repeats).SelectMany(draw => scales
+            .SelectMany(guidance => samplers.Select((spec, i) => new PlannedRow(draw, i, guidance)))
+            .Prepend(new PlannedRow(draw, null, null))).ToList();
+        if (stored is not null)
+        {
+            static string Key(int draw, string spec, double? guidance) =>                      // as the file writes them
+                string.Create(CultureInfo.InvariantCulture, $"{draw},{spec},{guidance:G4}");
+            var expected = plan.Take(stored.Rows.Count).Select(p => Key(p.Draw, p.Sampler is int i ? samplers[i].Text : "", p.Guidance));
+            if (stored.Rows.Count > plan.Count || !stored.Rows.Select(r => Key(r.Draw, r.Spec, r.Guidance)).SequenceEqual(expected))
+                throw new InvalidDataException($"--resume: the rows in {output} are not the start of this run's {plan.Count} rows.");
+            bool boundDone = bpdImages == 0 || stored.Notes.Any(n => n.StartsWith("variational bound"));
+            if (stored.Rows.Count == plan.Count && boundDone)
+            {
+                Console.WriteLine($"{output}: all {plan.Count} rows measured; nothing left to do");
+                return 0;                                                                       // the file stays as it is
+            }
+            Console.WriteLine($"resuming {output}: {stored.Rows.Count} of {plan.Count} rows measured");
+        }
         Console.WriteLine($"model: {model.Description}\nclassifier: {aboutClassifier}");
         using var test = FashionMnist.Load(DatasetSplit.Test, course.DataFolder, log: Console.WriteLine);
         using var train = FashionMnist.Load(DatasetSplit.Train, course.DataFolder, maxCount: samples * repeats, log: Console.WriteLine);
@@ -137,24 +159,9 @@ public static class EvaluateCommand
         }
         using var trainImages = ImageDataset.ToModelRange(train.Images);                        // [K N, C, H, W]
         using var asked = arange(samples, dtype: ScalarType.Int64) % Math.Max(model.ClassCount, 1);           // [N] class i mod K
-        // the scales to draw at: each given one for a conditional model, "no guidance" (null) for an unconditional one
-        List<double?> scales = conditional ? guidances.Select(g => (double?)g).ToList() : [null];
         Func<int, int, ModelOutput> ForBatch(double? guidance) => (first, size) => guidance is double scale
             ? model.Guided(asked.narrow(0, first, size).to(device), scale)
             : model.Output;
-        // the run's rows in order: per draw its floor, then every sampler at every scale
-        var plan = Enumerable.Range(1, repeats).SelectMany(draw => scales
-            .SelectMany(guidance => samplers.Select((spec, i) => new PlannedRow(draw, i, guidance)))
-            .Prepend(new PlannedRow(draw, null, null))).ToList();
-        if (stored is not null)
-        {
-            static string Key(int draw, string spec, double? guidance) =>                      // as the file writes them
-                string.Create(CultureInfo.InvariantCulture, $"{draw},{spec},{guidance:G4}");
-            var expected = plan.Take(stored.Rows.Count).Select(p => Key(p.Draw, p.Sampler is int i ? samplers[i].Text : "", p.Guidance));
-            if (stored.Rows.Count > plan.Count || !stored.Rows.Select(r => Key(r.Draw, r.Spec, r.Guidance)).SequenceEqual(expected))
-                throw new InvalidDataException($"--resume: the rows in {output} are not the start of this run's {plan.Count} rows.");
-            Console.WriteLine($"resuming {output}: {stored.Rows.Count} of {plan.Count} rows measured");
-        }
         for (int index = rows.Count; index < plan.Count; index++)
         {
             var (draw, samplerIndex, guidance) = plan[index];
