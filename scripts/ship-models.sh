@@ -19,6 +19,7 @@ recipe=(--preset small --steps 37500 --warmup 400 --batch 32 --lr 2e-3 --lr-deca
 # train NAME FILE OPTIONS..: train (or resume) in models/training/NAME; ship its model.bin as models/FILE.bin
 train() {
   local work=models/training/$1 file=models/$2; shift 2
+  [ ! -d "$work" ] && [ -f "$file.bin" ] && return 0            # shipped, and its training folder deleted: done
   if [ ! -f "$work/model.bin" ]; then
     if [ -f "$work/checkpoint.bin" ]; then $cli train --out "$work" --resume --steps 37500 || return 1
     else $cli train --out "$work" "${recipe[@]}" "$@" || return 1; fi
