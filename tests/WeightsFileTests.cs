@@ -10,9 +10,8 @@ namespace Diffusion.Tests;
 
 /// <summary>
 /// Every kind of file of weights is written in one layout (<see cref="WeightsFile"/>: one JSON header, then the body), and
-/// the files written before it, format version 1, still load: the stored recipe models, the classifier and (until its
-/// retrain) the class-conditional model are such files, and a
-/// version-1 checkpoint is rebuilt here byte for byte as the old code laid it out.
+/// the files written before it, format version 1, still load: the stored recipe models and the classifier are such files,
+/// and a version-1 model and checkpoint are rebuilt here byte for byte as the old code laid them out.
 /// </summary>
 public class WeightsFileTests
 {
@@ -29,13 +28,27 @@ public class WeightsFileTests
         File.WriteAllBytes(path, bytes);
     }
 
-    [Theory]
-    [InlineData("recipes/B_v.bin", 0)]
-    [InlineData("fashion-mnist-small-classes.bin", 10)]
-    public void A_model_saved_before_models_recorded_their_images_loads_with_its_shape_inferred(string file, int classes)
+    /// <summary>Writes a model as format version 1 laid it out: the network's config, the training info, the weights.</summary>
+    private static void WriteVersion1Model(string path, UNetConfig config)
     {
-        string path = Path.Combine(Models, file);
-        Assert.Equal(1, VersionOf(path));
+        manual_seed(0);
+        using var network = new UNet(config);
+        using (var buffer = new MemoryStream())
+        {
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(JsonSerializer.Serialize(network.Config, WeightsFile.Json));
+                writer.Write(JsonSerializer.Serialize(new TrainedModelInfo(new TrainingConfig(), 1, 0, "old"), WeightsFile.Json));
+                network.save(writer);
+            }
+            CheckedFile.Write(path, CheckedFileKind.TrainedModel, buffer.ToArray());
+        }
+        MarkVersion1(path);
+    }
+
+    /// <summary>Loads a model file and checks that it describes Fashion-MNIST images and the given number of classes.</summary>
+    private static void AssertLoadsAsFashionMnist(string path, int classes)
+    {
         var model = TrainedModel.Load(path, CPU);
         using (model.Network)
         {
@@ -46,23 +59,23 @@ public class WeightsFileTests
     }
 
     [Fact]
+    public void A_model_saved_before_models_recorded_their_images_loads_with_its_shape_inferred()
+    {
+        string shipped = Path.Combine(Models, "recipes/B_v.bin");
+        Assert.Equal(1, VersionOf(shipped));
+        AssertLoadsAsFashionMnist(shipped, classes: 0);
+
+        using var folder = new TempFolder();                                                  // the old class-conditional model
+        WriteVersion1Model(folder.File("classes.bin"), UNetConfig.Tiny with { NumClasses = 10 });
+        AssertLoadsAsFashionMnist(folder.File("classes.bin"), classes: 10);
+    }
+
+    [Fact]
     public void A_version_1_model_of_three_channels_says_it_cannot_tell_its_images()
     {
         using var folder = new TempFolder();
         string path = folder.File("colour.bin");
-        manual_seed(0);
-        using var network = new UNet(UNetConfig.Tiny with { ImageChannels = 3 });
-        using (var buffer = new MemoryStream())
-        {
-            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(JsonSerializer.Serialize(network.Config, WeightsFile.Json));      // version 1: config, info, weights
-                writer.Write(JsonSerializer.Serialize(new TrainedModelInfo(new TrainingConfig(), 1, 0, "old"), WeightsFile.Json));
-                network.save(writer);
-            }
-            CheckedFile.Write(path, CheckedFileKind.TrainedModel, buffer.ToArray());
-        }
-        MarkVersion1(path);
+        WriteVersion1Model(path, UNetConfig.Tiny with { ImageChannels = 3 });
         var error = Assert.Throws<InvalidDataException>(() => TrainedModel.Load(path, CPU));
         Assert.Contains(path, error.Message);
         Assert.Contains("3 input channels", error.Message);
