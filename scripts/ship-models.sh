@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # How the shipped models and their stored evaluations are made (issues 21 and 22), one part at a time:
-#   scripts/ship-models.sh classes   the class-conditional model, its guidance sweep and its evaluation at guidance 3
+#   scripts/ship-models.sh classes   the class-conditional model, its guidance sweep and its evaluation at guidance 1.5
 #   scripts/ship-models.sh ddpm      three draws of 1,000-step DDPM for the unconditional model
 #   scripts/ship-models.sh flow      the flow-matching model (logit-normal t) and its evaluation
 # Hours of work on two cores, so every step carries on where it stopped: a training resumes from the checkpoint in
@@ -45,7 +45,7 @@ case "${1:-}" in
     evaluate models/fashion-mnist-small-classes.guidance.csv --model $model --samples 1000 --repeats 3 \
       --guidance 0,1,1.5,2,3,5 --samplers dpm:20 || exit 1
     evaluate models/fashion-mnist-small-classes.evaluation.csv --model $model --samples 1000 --repeats 3 \
-      --guidance 3 --samplers dpm:20,ddim:50:spacing=trailing,ddim:50:eta=1 ;;
+      --guidance 1.5 --samplers dpm:20,ddim:50:spacing=trailing,ddim:50:eta=1 ;;
   ddpm)
     evaluate models/fashion-mnist-small.ddpm.evaluation.csv --model models/fashion-mnist-small.bin --samples 1000 \
       --repeats 3 --samplers ddpm ;;
