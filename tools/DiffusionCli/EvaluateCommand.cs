@@ -12,7 +12,7 @@ namespace DiffusionCli;
 
 /// <summary>
 /// diffusion evaluate --model FILE [--classifier models/fashion-mnist-classifier.bin] [--samples 1000] [--repeats 1] [--batch 250]
-///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20,euler:20,heun:10 | none] [--guidance 3 | 0,1,2,3,5] [--bpd-images 0] [--seed 0] [--out FILE.csv [--resume]]
+///                    [--samplers ddpm,ddim:50,ddim:50:eta=1,dpm:20,euler:20,heun:10 | none] [--guidance 1.5 | 0,1,2,3,5] [--bpd-images 0] [--seed 0] [--out FILE.csv [--resume]]
 /// For each sampler: draws --samples images, measures the classifier-feature Frechet distance to the 10,000 test images
 /// and the wall time per image; first it measures the real-vs-real floor (as many training images vs the test set).
 /// With --repeats K it makes K independent draws of all that (draw k's floor uses training images (k-1)N .. kN-1), one
@@ -57,7 +57,8 @@ public static class EvaluateCommand
             throw new ArgumentException($"--samplers: {e.Message}", e);
         }
         bool guidanceGiven = options.Has("guidance");
-        var guidances = options.DoubleList("guidance", "3");
+        var guidances = options.DoubleList("guidance",
+            ShippedModels.ConditionalGuidance.ToString(CultureInfo.InvariantCulture));
         int bpdImages = (int)options.Long("bpd-images", 0);
         long seed = options.Long("seed", 0);
         bool resume = options.Flag("resume");

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace DiffusionCli;
 
 /// <summary>
-/// diffusion showcase --model FILE [--conditional FILE] [--out docs] [--guidance 3] [--seed 0]
+/// diffusion showcase --model FILE [--conditional FILE] [--out docs] [--guidance 1.5] [--seed 0]
 ///                    [--gif-sampler ddpm] [--grid-sampler ddim:100:eta=1]
 /// The pictures the README opens with, from the shipped models: OUT/denoising.gif, 16 images sampled by DDPM from pure
 /// noise to garments (1000 steps, 30 frames), and OUT/samples.png, eight samples of each class in class order
@@ -26,7 +26,7 @@ public static class ShowcaseCommand
             throw new ArgumentException("--model FILE is required (e.g. models/fashion-mnist-small.bin).");
         string conditionalPath = options.String("conditional", "");
         string output = Path.GetFullPath(options.String("out", "docs"));
-        double guidance = options.Double("guidance", 3.0);
+        double guidance = options.Double("guidance", ShippedModels.ConditionalGuidance);
         var generator = new Generator((ulong)options.Long("seed", 0));
         string gifText = options.String("gif-sampler", ""), gridText = options.String("grid-sampler", "");
         options.RejectUnknown();
