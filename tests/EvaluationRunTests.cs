@@ -26,6 +26,31 @@ public class EvaluationRunTests
         Assert.Equal(rows[1] with { FrechetDistance = 12.346 }, Assert.Single(run.Samplers));   // three decimals on disk
     }
 
+    /// <summary>DDPM measured in a run of its own joins the main run: same model, same floors per draw.</summary>
+    [Fact]
+    public void A_run_of_the_same_model_and_floors_joins_another()
+    {
+        static EvaluationRun Run(string model, string spec, params double[] floors) => new(
+            ["command: diffusion evaluate --samplers " + spec, EvaluationRun.ModelNote("m.bin", model)],
+            [.. floors.SelectMany((floor, i) => new EvaluationRow[]
+            {
+                new(EvaluationRow.FloorName, "", 0, floor, null, null, 0, 1000, Draw: i + 1),
+                new(spec, spec, 20, 10 + i, null, null, 0.1, 1000, Draw: i + 1),
+            })]);
+        var main = Run("Small UNet", "dpm:20", 6.479, 8.184, 6.252);
+
+        var joined = main.Joined(Run("Small UNet", "ddpm", 6.479, 8.184));        // a stopped run: two draws so far
+
+        Assert.Equal(["dpm:20", "dpm:20", "dpm:20", "ddpm", "ddpm"], joined.Samplers.Select(r => r.Spec));
+        Assert.Equal([(3, 6.479), (3, 11.0), (2, 10.5)],
+            joined.Summaries.Select(s => (s.Draws, s.MedianDistance)));
+        Assert.Equal(4, joined.Notes.Count);
+        Assert.Contains("other models", Assert.Throws<ArgumentException>(() => main.Joined(Run("Large UNet", "ddpm", 6.479))).Message);
+        Assert.Contains("do not compare", Assert.Throws<ArgumentException>(() => main.Joined(Run("Small UNet", "ddpm", 7.0))).Message);
+        Assert.Contains("draw 4", Assert.Throws<ArgumentException>(
+            () => main.Joined(Run("Small UNet", "ddpm", 6.479, 8.184, 6.252, 6.3))).Message);
+    }
+
     [Fact]
     public void A_file_from_before_the_class_columns_reads_with_empty_class_measures()
     {

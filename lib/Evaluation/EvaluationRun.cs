@@ -73,6 +73,32 @@ public sealed record EvaluationRun(IReadOnlyList<string> Notes, IReadOnlyList<Ev
     /// descriptions, which a reader that has loaded both already shows.</summary>
     public IReadOnlyList<string> RunNotes => Notes.Where(n => !n.StartsWith(ModelPrefix) && !n.StartsWith(ClassifierPrefix)).ToList();
 
+    /// <summary>
+    /// This run with the samplers of another run of the same model added, e.g. DDPM's 1,000 steps per image measured in a
+    /// run of their own. The two compare only because they share their floors: draw k of every run with the same
+    /// --samples measures training images (k-1)N .. kN-1 against the same test set, so each floor of
+    /// <paramref name="other"/> must equal this run's floor of the same draw. The notes of both runs are kept, this one's
+    /// first.
+    /// </summary>
+    /// <exception cref="ArgumentException">The runs evaluated other models, or a draw's floors differ.</exception>
+    public EvaluationRun Joined(EvaluationRun other)
+    {
+        string ModelOf(EvaluationRun run) => run.Notes.FirstOrDefault(n => n.StartsWith(ModelPrefix))
+            ?? throw new ArgumentException("A run without its model note cannot be joined to another.", nameof(other));
+        if (ModelOf(this) != ModelOf(other))
+            throw new ArgumentException($"The runs evaluated other models: '{ModelOf(this)}' and '{ModelOf(other)}'.", nameof(other));
+        foreach (var floor in other.Rows.Where(r => r.IsFloor))
+        {
+            var mine = Rows.FirstOrDefault(r => r.IsFloor && r.Draw == floor.Draw)
+                ?? throw new ArgumentException($"The other run has a draw {floor.Draw}, this one not.", nameof(other));
+            if (mine.Images != floor.Images || Math.Abs(mine.FrechetDistance - floor.FrechetDistance) > 1e-3)
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"Draw {floor.Draw}'s floor is " +
+                    $"{floor.FrechetDistance:F3} ({floor.Images} images) in the other run and {mine.FrechetDistance:F3} " +
+                    $"({mine.Images} images) here: their distances do not compare."), nameof(other));
+        }
+        return new EvaluationRun([.. Notes, .. other.Notes], [.. Rows, .. other.Samplers]);
+    }
+
     /// <exception cref="InvalidDataException">A line does not fit the header, or a required column is missing.</exception>
     public static EvaluationRun Read(string path)
     {
