@@ -231,6 +231,7 @@ public class PageTextTests
         Assert.Equal("one\ntwo", PageText.Wrap("one\ntwo", width: 10));
         Assert.Equal(["  aaaa bbbb", "  cccc"], PageText.Wrap("  aaaa bbbb cccc", width: 12).Split('\n'));
         Assert.Equal(["abcdefghijkl", "mn"], PageText.Wrap("abcdefghijkl mn", width: 5).Split('\n'));   // a long word stays whole
+        Assert.Equal(["accuracy", "91.31 % on all"], PageText.Wrap("accuracy 91.31 % on all", width: 15).Split('\n'));
         Assert.All(PageText.Wrap(string.Join(" ", Enumerable.Repeat("word", 100))).Split('\n'),
             line => Assert.True(line.Length <= PageText.Width));
     }

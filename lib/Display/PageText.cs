@@ -2,7 +2,8 @@ namespace Diffusion.Display;
 
 /// <summary>
 /// Plain text for a cell's output, broken into lines that fit a printed page or a narrow pane: a summary line returned
-/// by a check cell is wrapped at spaces, never inside a word or a number (a page cuts "2.8e-6" into "2.8e-" and "6").
+/// by a check cell is wrapped at spaces, never inside a word or a number (a page cuts "2.8e-6" into "2.8e-" and "6"),
+/// nor between a number and a " %" after it.
 /// <code>
 /// PageText.Wrap($"alpha-bar_T = {abarT:0.0000e+0} (by logs: {byLogs:0.0000e+0}); ...")
 /// </code>
@@ -32,6 +33,8 @@ public static class PageText
         while (rest.Length > width)
         {
             int cut = rest.LastIndexOf(' ', width);                        // the last space at or before the width
+            while (cut > 0 && cut + 1 < rest.Length && rest[cut + 1] == '%')
+                cut = rest.LastIndexOf(' ', cut - 1);                      // "91.31 %": the unit stays with its number
             while (cut > 0 && rest[cut - 1] == ' ')
                 cut--;                                                     // a run of spaces goes with the break
             if (cut <= indent.Length)
