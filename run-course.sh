@@ -6,8 +6,6 @@
 #   ./run-course.sh --only 02         only the notebooks whose names start with 02
 set -euo pipefail
 cd "$(dirname "$0")"
-# libtorch's OpenMP threads otherwise spin while waiting; under any other load that makes runs several times slower.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 scripts/setup.sh
 export DIFFUSION_OUTPUT="${DIFFUSION_OUTPUT:-$PWD/out}"
 dotnet tools/CourseRunner/bin/Release/net10.0/CourseRunner.dll "$PWD" "$@"

@@ -2,8 +2,6 @@
 # Runs every test: the library's unit tests, then every notebook in quick mode (a notebook passes when no cell errors).
 set -euo pipefail
 cd "$(dirname "$0")"
-# libtorch's OpenMP threads otherwise spin while waiting; under any other load that makes runs several times slower.
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 scripts/setup.sh
 
 logs=$(mktemp -d)

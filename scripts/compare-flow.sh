@@ -11,7 +11,6 @@
 # Models, loss and evaluation CSVs go to models/recipes/flow. A finished step is skipped, an interrupted training resumes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 cli="dotnet tools/DiffusionCli/bin/Release/net10.0/diffusion.dll"
 out=models/recipes/flow
 work=${FLOW_WORK:-out/compare-flow}

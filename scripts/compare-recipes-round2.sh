@@ -6,7 +6,6 @@
 # evaluation per run on a quiet 2-core machine; a finished run is skipped, an interrupted one resumes.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 cli="dotnet tools/DiffusionCli/bin/Release/net10.0/diffusion.dll"
 out=${RECIPES_OUT:-out/recipes2}
 run() {

@@ -4,7 +4,6 @@
 # models' recipe was chosen (models/README.md). About 20 minutes per recipe on 2 CPU cores; run it on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 cli="dotnet tools/DiffusionCli/bin/Release/net10.0/diffusion.dll"
 out=out/recipes
 run() {

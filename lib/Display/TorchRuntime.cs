@@ -1,4 +1,5 @@
 using System.Net;
+using Diffusion.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,7 +11,8 @@ namespace Diffusion.Display;
 /// use, depends on no other namespace of the library.
 /// </summary>
 [TypeFormatterSource(typeof(HtmlViewFormatterSource))]
-public sealed record TorchRuntime(string TorchSharpVersion, string LibTorchVersion, string Device, bool CudaAvailable, int CpuThreads)
+public sealed record TorchRuntime(string TorchSharpVersion, string LibTorchVersion, string Device, bool CudaAvailable, int CpuThreads,
+    string IdleThreads)
     : IHtmlView
 {
     /// <summary>CUDA if this build of TorchSharp and the machine have it, else the CPU. Pass the result on explicitly.</summary>
@@ -21,7 +23,8 @@ public sealed record TorchRuntime(string TorchSharpVersion, string LibTorchVersi
         LibTorchVersion: __version__,
         Device: device.ToString(),
         CudaAvailable: cuda.is_available(),
-        CpuThreads: get_num_threads());
+        CpuThreads: get_num_threads(),
+        IdleThreads: OpenMpWaiting.Describe());
 
     public string ToHtml()
     {
@@ -29,6 +32,7 @@ public sealed record TorchRuntime(string TorchSharpVersion, string LibTorchVersi
         [
             ("TorchSharp", TorchSharpVersion), ("libtorch", LibTorchVersion), ("device", Device),
             ("CUDA available", CudaAvailable ? "yes" : "no"), ("CPU threads", CpuThreads.ToString()),
+            ("idle CPU threads", IdleThreads),
         ];
         return "<table>" + string.Concat(rows.Select(r =>
             $"<tr><th style=\"text-align:left\">{r.Item1}</th><td>{WebUtility.HtmlEncode(r.Item2)}</td></tr>")) + "</table>";
