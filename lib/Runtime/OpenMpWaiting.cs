@@ -15,7 +15,8 @@ namespace Diffusion.Runtime;
 /// libgomp reads OMP_WAIT_POLICY once, when libtorch loads, from the C environment (which .NET's
 /// Environment.SetEnvironmentVariable does not change on Linux). So this sets it with the C library's setenv when the
 /// library loads, before its first tensor loads libtorch, unless the variable is already set: a value the user chose
-/// stays. The run scripts also export it, for processes that load libtorch before this library.
+/// stays. A notebook's preamble and the command line both touch the library before libtorch, so the setting comes in
+/// time for either; <see cref="Setting"/> says whether it did.
 /// </summary>
 public static class OpenMpWaiting
 {
@@ -46,7 +47,8 @@ public static class OpenMpWaiting
         try
         {
             Setting = Decide(Policy, OpenMpLoaded());
-            if (Setting == OpenMpWaitSetting.SetPassive && setenv(Variable, "PASSIVE", overwrite: 0) != 0)
+            // unset or empty, so overwriting loses nothing the user chose
+            if (Setting == OpenMpWaitSetting.SetPassive && setenv(Variable, "PASSIVE", overwrite: 1) != 0)
                 Setting = OpenMpWaitSetting.Failed;
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or IOException)

@@ -31,7 +31,7 @@ public static class BenchCommand
 
         var device = TorchRuntime.BestDevice();
         Console.WriteLine($"device {device}, {get_num_threads()} threads, batch {batch}, about {seconds} s per measurement; " +
-                          $"malloc tuning {(NativeMemory.Tuned ? "on" : "off")}");
+                          $"malloc tuning {(NativeMemory.Tuned ? "on" : "off")}; idle threads {OpenMpWaiting.Describe()}");
         double peak = ConvolutionPeak(batch, device, seconds);
         Console.WriteLine($"3x3 convolution stack (64 -> 64 channels, 28 x 28), forward + backward: {peak:F0} GFLOP/s\n");
         Console.WriteLine($"{"preset",-8} {"parameters",12} {"GFLOP/img",10} {"forward img/s",14} {"GFLOP/s",8} {"train img/s",12} {"GFLOP/s",8} {"of peak",8} {"train peak RSS",15}");
