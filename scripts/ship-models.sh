@@ -11,7 +11,6 @@
 # The unconditional model (models/fashion-mnist-small.bin) was trained with the same recipe in the same way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"       # libgomp threads sleep between operations
 cli="dotnet tools/DiffusionCli/bin/Release/net10.0/diffusion.dll"
 # round two's recipe (models/README.md): 37,500 steps of batch 32 = 1.2 M images, lr 2e-3 with warm-up and cosine decay
 recipe=(--preset small --steps 37500 --warmup 400 --batch 32 --lr 2e-3 --lr-decay cosine)

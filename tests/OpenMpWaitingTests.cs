@@ -4,8 +4,8 @@ using Diffusion.Runtime;
 namespace Diffusion.Tests;
 
 /// <summary>
-/// The library asks libtorch's OpenMP threads to sleep when idle (OMP_WAIT_POLICY=PASSIVE) unless the user chose
-/// otherwise, and reports what it did.
+/// The library asks libtorch's idle OpenMP threads to spin only briefly (GOMP_SPINCOUNT) unless the user chose how they
+/// wait, and reports what it did.
 /// </summary>
 public class OpenMpWaitingTests
 {
@@ -17,33 +17,35 @@ public class OpenMpWaitingTests
     internal static void LoadTheLibraryFirst() => RuntimeHelpers.RunModuleConstructor(typeof(OpenMpWaiting).Module.ModuleHandle);
 
     [Theory]
-    [InlineData(null, false, OpenMpWaitSetting.SetPassive)]
-    [InlineData("", false, OpenMpWaitSetting.SetPassive)]
-    [InlineData(null, true, OpenMpWaitSetting.TooLate)]
-    [InlineData("ACTIVE", false, OpenMpWaitSetting.LeftToUser)]
-    [InlineData("ACTIVE", true, OpenMpWaitSetting.LeftToUser)]
-    public void A_value_the_user_set_stays_and_an_unset_one_becomes_passive_while_it_can_still_count(
-        string? policy, bool openMpLoaded, OpenMpWaitSetting expected) =>
-        Assert.Equal(expected, OpenMpWaiting.Decide(policy, openMpLoaded));
+    [InlineData(null, null, false, OpenMpWaitSetting.SetShortSpin)]
+    [InlineData("", "", false, OpenMpWaitSetting.SetShortSpin)]
+    [InlineData(null, null, true, OpenMpWaitSetting.TooLate)]
+    [InlineData("PASSIVE", null, false, OpenMpWaitSetting.LeftToUser)]
+    [InlineData(null, "300000", false, OpenMpWaitSetting.LeftToUser)]
+    [InlineData("ACTIVE", null, true, OpenMpWaitSetting.LeftToUser)]
+    public void A_choice_of_the_user_stays_and_otherwise_idle_threads_spin_briefly_if_it_can_still_count(
+        string? policy, string? spinCount, bool openMpLoaded, OpenMpWaitSetting expected) =>
+        Assert.Equal(expected, OpenMpWaiting.Decide(policy, spinCount, openMpLoaded));
 
     [Fact]
-    public void The_C_environment_holds_PASSIVE_unless_the_process_started_with_a_value_of_its_own()
+    public void The_C_environment_holds_the_short_spin_unless_the_process_started_with_a_choice_of_its_own()
     {
         if (!OperatingSystem.IsLinux())
             return;
         // .NET's copy of the environment is the one the process started with: setenv in C does not change it
-        string? atStart = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
-        if (string.IsNullOrEmpty(atStart))
+        string? policy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        string? spinCount = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT");
+        if (string.IsNullOrEmpty(policy) && string.IsNullOrEmpty(spinCount))
         {
-            Assert.Equal(OpenMpWaitSetting.SetPassive, OpenMpWaiting.Setting);
-            Assert.Equal("PASSIVE", OpenMpWaiting.Policy);
+            Assert.Equal(OpenMpWaitSetting.SetShortSpin, OpenMpWaiting.Setting);
+            Assert.Equal($"{OpenMpWaiting.ShortSpin}", OpenMpWaiting.Read("GOMP_SPINCOUNT"));
             Assert.Contains("set by Diffusion.Lib", OpenMpWaiting.Describe());
         }
         else
         {
             Assert.Equal(OpenMpWaitSetting.LeftToUser, OpenMpWaiting.Setting);
-            Assert.Equal(atStart, OpenMpWaiting.Policy);
-            Assert.Contains($"OMP_WAIT_POLICY={atStart}", OpenMpWaiting.Describe());
+            Assert.Equal(spinCount ?? "", OpenMpWaiting.Read("GOMP_SPINCOUNT") ?? "");
+            Assert.Contains("as set before Diffusion.Lib loaded", OpenMpWaiting.Describe());
         }
     }
 }
