@@ -100,6 +100,6 @@ public enum OpenMpWaitSetting
     LeftToUser,
     /// <summary>libtorch's OpenMP had loaded before this library, with OpenMP's default waiting.</summary>
     TooLate,
-    /// <summary>The C library's getenv or setenv could not be called.</summary>
+    /// <summary>The C environment or /proc/self/maps could not be read, or setenv failed: OpenMP's default applies.</summary>
     Failed,
 }
