@@ -25,17 +25,23 @@ internal static class CliProcess
         return (code, errors);
     }
 
-    /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stdout.</summary>
-    public static (int ExitCode, string Output) RunForOutput(string[] arguments)
+    /// <summary>
+    /// Runs `diffusion ARGUMENTS` to the end (at most 3 minutes) and returns its exit code and what it wrote to stdout;
+    /// the variables named in <paramref name="unset"/> are removed from the environment it inherits.
+    /// </summary>
+    public static (int ExitCode, string Output) RunForOutput(string[] arguments, params string[] unset)
     {
-        var (code, output, _) = RunToEnd(arguments);
+        var (code, output, _) = RunToEnd(arguments, unset);
         return (code, output);
     }
 
     /// <summary>Runs `diffusion ARGUMENTS` to the end (at most 3 minutes), reading both streams so neither pipe fills.</summary>
-    private static (int ExitCode, string Output, string Errors) RunToEnd(string[] arguments)
+    private static (int ExitCode, string Output, string Errors) RunToEnd(string[] arguments, params string[] unset)
     {
-        using var process = Process.Start(Info(arguments))!;
+        var info = Info(arguments);
+        foreach (string variable in unset)
+            info.Environment.Remove(variable);
+        using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
         Assert.True(process.WaitForExit(180_000), $"diffusion {string.Join(' ', arguments)} did not finish");

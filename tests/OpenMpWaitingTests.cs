@@ -27,6 +27,10 @@ public class OpenMpWaitingTests
         string? policy, string? spinCount, bool openMpLoaded, OpenMpWaitSetting expected) =>
         Assert.Equal(expected, OpenMpWaiting.Decide(policy, spinCount, openMpLoaded));
 
+    /// <summary>
+    /// Whichever environment the test host started with. `dotnet test` starts it with OMP_WAIT_POLICY=PASSIVE
+    /// (Diffusion.Tests.runsettings), so the library's own choice is checked by the next test, in a process of its own.
+    /// </summary>
     [Fact]
     public void The_C_environment_holds_the_short_spin_unless_the_process_started_with_a_choice_of_its_own()
     {
@@ -47,5 +51,19 @@ public class OpenMpWaitingTests
             Assert.Equal(spinCount ?? "", OpenMpWaiting.Read("GOMP_SPINCOUNT") ?? "");
             Assert.Contains("as set before Diffusion.Lib loaded", OpenMpWaiting.Describe());
         }
+    }
+
+    /// <summary>A process started without either variable sets the short spin where libgomp reads it, the C environment.</summary>
+    [Fact]
+    public void A_process_started_without_a_choice_tells_OpenMP_to_spin_briefly()
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        var (code, output) = CliProcess.RunForOutput(["bench", "--presets", "tiny", "--batch", "1", "--seconds", "0.01"],
+            "OMP_WAIT_POLICY", "GOMP_SPINCOUNT");
+
+        Assert.Equal(0, code);
+        Assert.Contains($"idle threads spin {OpenMpWaiting.ShortSpin:N0} turns, then sleep " +
+            $"(GOMP_SPINCOUNT={OpenMpWaiting.ShortSpin}, set by Diffusion.Lib)", output);
     }
 }

@@ -19,7 +19,8 @@ namespace Diffusion.Runtime;
 ///
 /// No setting is best in both columns. 10,000 turns keeps the quiet speed and avoids the collapse, so the library uses
 /// it: a notebook beside a training in a terminal is a normal case in this course. (At batch 128 PASSIVE cost 8-10% of
-/// the quiet speed.) Set OMP_WAIT_POLICY=PASSIVE yourself where other work keeps the cores busy for long.
+/// the quiet speed.) Set OMP_WAIT_POLICY=PASSIVE yourself where other work keeps the cores busy for long, as the unit
+/// tests do (tests/Diffusion.Tests.runsettings).
 ///
 /// libgomp reads both variables once, when libtorch loads, from the C environment (which .NET's
 /// Environment.SetEnvironmentVariable does not change on Linux). So this sets GOMP_SPINCOUNT with the C library's
@@ -41,10 +42,10 @@ public static class OpenMpWaiting
     public static string? Read(string variable) =>
         OperatingSystem.IsLinux() ? Marshal.PtrToStringUTF8(getenv(variable)) : null;
 
-    /// <summary>How idle libtorch threads wait in this process, in words (lesson 00 shows it).</summary>
+    /// <summary>How idle libtorch threads wait in this process, in words, with the variables as the C environment holds them now (lesson 00 shows it).</summary>
     public static string Describe() => Setting switch
     {
-        OpenMpWaitSetting.SetShortSpin => $"spin {ShortSpin:N0} turns, then sleep ({SpinCount}={ShortSpin}, set by Diffusion.Lib)",
+        OpenMpWaitSetting.SetShortSpin => $"spin {ShortSpin:N0} turns, then sleep ({SpinCount}={Read(SpinCount)}, set by Diffusion.Lib)",
         OpenMpWaitSetting.LeftToUser => string.Join(", ", new[] { Policy, SpinCount }
             .Where(v => Read(v) is { Length: > 0 }).Select(v => $"{v}={Read(v)}")) + ", as set before Diffusion.Lib loaded",
         OpenMpWaitSetting.TooLate => "OpenMP's default (libtorch loaded before Diffusion.Lib)",
