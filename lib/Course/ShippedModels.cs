@@ -21,6 +21,12 @@ public static class ShippedModels
     /// <summary>models/fashion-mnist-small-classes.bin: the Small UNet conditioned on the ten classes (with a null class).</summary>
     public const string ConditionalFile = "fashion-mnist-small-classes.bin";
 
+    /// <summary>
+    /// models/fashion-mnist-small-flow.bin: the Small UNet trained by flow matching with logit-normal t (lesson 11), for as
+    /// many images as the unconditional model. No stand-in: lesson 11 compares it with stored measurements of this file.
+    /// </summary>
+    public const string FlowFile = "fashion-mnist-small-flow.bin";
+
     /// <summary>models/fashion-mnist-classifier.bin: the classifier that judges samples (lessons 08 and 09).</summary>
     public const string ClassifierFile = "fashion-mnist-classifier.bin";
 
